@@ -1,0 +1,55 @@
+# Reflectie: `make run` to use it, `make test` to check it. Both are quick the second time.
+
+PYTHON ?= python3
+HOST ?= 0.0.0.0
+PORT ?= 8000
+
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench messages translations lint clean
+
+install: $(STAMP)
+
+# Installs the dependencies (pyproject has no packages) once, and again when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	touch $@
+
+run: $(STAMP) translations
+	$(MANAGE) migrate --noinput -v 0
+	$(MANAGE) load_instruments
+	$(MANAGE) ensure_facilitator --port $(PORT)
+	$(MANAGE) serve --host $(HOST) --port $(PORT)
+
+# pytest exits 5 when it collects no tests: not a failure.
+test: $(STAMP) translations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest || [ $$? -eq 5 ]
+
+bench: $(STAMP)
+	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
+	else echo "Nothing to benchmark yet (bench/run.py does not exist)."; fi
+
+# Dutch is the source language; this collects the strings to translate into English.
+messages: $(STAMP)
+	$(MANAGE) makemessages -l en --ignore .venv --ignore staticfiles
+	$(MANAGE) compilemessages --ignore .venv
+
+# Compiles the .po files when gettext (msgfmt) is there; without it the UI is simply Dutch only.
+translations: $(STAMP)
+	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -v 0 --ignore .venv; \
+	else echo "gettext (msgfmt) missing: English translations not compiled."; fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Keeps var/ (the database and the facilitator password).
+clean:
+	rm -rf $(VENV) staticfiles test-results .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,126 @@
+"""Instruments as versioned data: an instrument version with its themes and items.
+
+A version that a session has used is frozen: editing it makes a new version (see services), so
+old sessions keep exactly the statements they were scored on.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class InstrumentQuerySet(models.QuerySet):
+    def latest_versions(self):
+        """The newest version of every instrument, for choosing one to run."""
+        newest = (
+            Instrument.objects.filter(slug=models.OuterRef("slug"))
+            .order_by("-version")
+            .values("pk")[:1]
+        )
+        return self.filter(pk=models.Subquery(newest)).order_by("name")
+
+
+class Instrument(models.Model):
+    slug = models.SlugField(_("sleutel"), max_length=80)
+    version = models.PositiveIntegerField(_("versie"), default=1)
+    name = models.CharField(_("naam"), max_length=200)
+    language = models.CharField(_("taal van de inhoud"), max_length=10, default="nl")
+    description = models.TextField(_("beschrijving"), blank=True)
+    attribution_text = models.CharField(_("bron"), max_length=200, blank=True)
+    attribution_url = models.URLField(_("adres van de bron"), blank=True)
+    source_note = models.TextField(_("verantwoording"), blank=True)
+    guide = models.TextField(_("handleiding voor de gespreksleider"), blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), default=60)
+    followup_minutes = models.PositiveSmallIntegerField(_("tijd voor afspraken (minuten)"), default=15)
+    scale_min = models.PositiveSmallIntegerField(_("laagste score"), default=1)
+    scale_max = models.PositiveSmallIntegerField(_("hoogste score"), default=5)
+    scale_labels = models.JSONField(_("labels van de schaal"), default=dict, blank=True)
+    dont_know_label = models.CharField(
+        _("label 'weet ik niet'"), max_length=100, blank=True, default="weet ik niet"
+    )
+    followup_fields = models.JSONField(_("velden van een afspraak"), default=list, blank=True)
+    # Hash of the data file this version was loaded from: loading the same file again is a no-op.
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = InstrumentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("instrument")
+        verbose_name_plural = _("instrumenten")
+        ordering = ["slug", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["slug", "version"], name="instrument_slug_version")
+        ]
+
+    def __str__(self):
+        return f"{self.name} (v{self.version})"
+
+    @property
+    def scale_points(self) -> list[int]:
+        return list(range(self.scale_min, self.scale_max + 1))
+
+    def scale_label(self, point: int) -> str:
+        return self.scale_labels.get(str(point), "")
+
+    def is_used(self) -> bool:
+        """True once any session runs on this version: from then on it is frozen."""
+        return self.sessions.exists()
+
+
+class Theme(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="themes")
+    position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+    key = models.SlugField(_("sleutel"), max_length=80)
+    title = models.CharField(_("titel"), max_length=200)
+    background_title = models.CharField(_("titel achtergrond"), max_length=200, blank=True)
+    background = models.TextField(_("achtergrond om door te vragen"), blank=True)
+
+    class Meta:
+        verbose_name = _("thema")
+        verbose_name_plural = _("thema's")
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "key"], name="theme_key_per_instrument")
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Item(models.Model):
+    class Kind(models.TextChoices):
+        STATEMENT = "statement", _("stelling (score)")
+        PRIORITY = "priority", _("prioriteit (kies er maximaal N)")
+        PROMPT = "prompt", _("gespreksvraag (alleen tonen)")
+
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
+    kind = models.CharField(_("soort"), max_length=20, choices=Kind, default=Kind.STATEMENT)
+    number = models.PositiveSmallIntegerField(_("nummer"), null=True, blank=True)
+    title = models.CharField(_("titel"), max_length=200, blank=True)
+    text = models.TextField(_("tekst"))
+    max_choices = models.PositiveSmallIntegerField(_("maximaal te kiezen"), null=True, blank=True)
+    options = models.JSONField(_("keuzes"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("onderdeel")
+        verbose_name_plural = _("onderdelen")
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """How a statement is referred to on screens and in the PDF: "Relatie 3"."""
+        if self.kind == self.Kind.STATEMENT and self.number:
+            return f"{self.theme.title} {self.number}"
+        return self.title or self.text[:60]
+
+    @property
+    def is_statement(self) -> bool:
+        return self.kind == self.Kind.STATEMENT
+
+    @property
+    def is_priority(self) -> bool:
+        return self.kind == self.Kind.PRIORITY

@@ -1,0 +1,211 @@
+"""Validate an instrument file before anything is stored.
+
+Every problem names the file, the field path (``themes[2].items[0].text``) and, for a JSON syntax
+error, the line and column, so the person editing the file can find it.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+FORMAT = 1
+ITEM_KINDS = ("statement", "prompt", "priority")
+FIELD_KINDS = ("text", "longtext", "date", "theme")
+SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+class InstrumentFileError(ValueError):
+    def __init__(self, source: str, path: str, message: str):
+        self.source, self.path, self.message = source, path, message
+        where = f"{source}: {path}: " if path else f"{source}: "
+        super().__init__(where + message)
+
+
+@dataclass
+class _Checker:
+    source: str
+
+    def fail(self, path: str, message: str):
+        raise InstrumentFileError(self.source, path, message)
+
+    def obj(self, value, path: str) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, _("moet een object {…} zijn"))
+        return value
+
+    def text(self, data: dict, key: str, path: str, *, required=False, default="") -> str:
+        value = data.get(key, default)
+        if value is None:
+            value = default
+        if not isinstance(value, str):
+            self.fail(f"{path}{key}", _("moet tekst zijn"))
+        if required and not value.strip():
+            self.fail(f"{path}{key}", _("ontbreekt of is leeg"))
+        return value.strip()
+
+    def integer(self, data: dict, key: str, path: str, default: int, low: int, high: int) -> int:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(f"{path}{key}", _("moet een geheel getal zijn"))
+        if not low <= value <= high:
+            self.fail(f"{path}{key}", _("moet tussen %(low)s en %(high)s liggen") % locals())
+        return value
+
+    def slug(self, data: dict, key: str, path: str) -> str:
+        value = self.text(data, key, path, required=True)
+        if not set(value) <= SLUG_CHARS:
+            self.fail(f"{path}{key}", _("mag alleen a-z, 0-9, - en _ bevatten"))
+        return value
+
+    def array(self, data: dict, key: str, path: str, *, required=False) -> list:
+        value = data.get(key, [])
+        if not isinstance(value, list):
+            self.fail(f"{path}{key}", _("moet een lijst [...] zijn"))
+        if required and not value:
+            self.fail(f"{path}{key}", _("mag niet leeg zijn"))
+        return value
+
+
+def parse_file(path: Path) -> dict:
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InstrumentFileError(path.name, "", _("is geen UTF-8-tekst")) from None
+    return parse_text(raw, path.name)
+
+
+def parse_text(raw: str, source: str) -> dict:
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        where = _("regel %(line)s, kolom %(col)s") % {"line": exc.lineno, "col": exc.colno}
+        raise InstrumentFileError(source, where, _("geen geldige JSON (%s)") % exc.msg) from None
+    return validate(data, source)
+
+
+def validate(data, source: str) -> dict:
+    """Return the instrument in normal form (defaults filled in), or raise InstrumentFileError."""
+    c = _Checker(source)
+    c.obj(data, "")
+    if data.get("format") != FORMAT:
+        c.fail("format", _("moet %s zijn") % FORMAT)
+    scale = c.obj(data.get("scale", {}), "scale")
+    low = c.integer(scale, "min", "scale.", 1, 0, 10)
+    high = c.integer(scale, "max", "scale.", 5, 1, 11)
+    if low >= high:
+        c.fail("scale.max", _("moet groter zijn dan scale.min"))
+    labels = c.obj(scale.get("labels", {}), "scale.labels")
+    for point, label in labels.items():
+        if not point.isdigit() or not low <= int(point) <= high:
+            c.fail(f"scale.labels.{point}", _("ligt niet op de schaal"))
+        if not isinstance(label, str):
+            c.fail(f"scale.labels.{point}", _("moet tekst zijn"))
+    attribution = c.obj(data.get("attribution", {}), "attribution")
+
+    normal = {
+        "format": FORMAT,
+        "slug": c.slug(data, "slug", ""),
+        "name": c.text(data, "name", "", required=True),
+        "language": c.text(data, "language", "", default="nl"),
+        "description": c.text(data, "description", ""),
+        "attribution": {
+            "text": c.text(attribution, "text", "attribution."),
+            "url": c.text(attribution, "url", "attribution."),
+        },
+        "source_note": c.text(data, "source_note", ""),
+        "guide": c.text(data, "guide", ""),
+        "duration_minutes": c.integer(data, "duration_minutes", "", 60, 5, 600),
+        "followup_minutes": c.integer(data, "followup_minutes", "", 15, 0, 600),
+        "scale": {
+            "min": low,
+            "max": high,
+            "labels": {str(k): v for k, v in sorted(labels.items(), key=lambda kv: int(kv[0]))},
+            "dont_know": c.text(scale, "dont_know", "scale.", default="weet ik niet"),
+        },
+        "followup_fields": _followup_fields(c, data),
+        "themes": _themes(c, data),
+    }
+    if normal["followup_minutes"] >= normal["duration_minutes"]:
+        c.fail("followup_minutes", _("moet korter zijn dan duration_minutes"))
+    return normal
+
+
+def _followup_fields(c: _Checker, data: dict) -> list[dict]:
+    fields, seen = [], set()
+    for i, raw in enumerate(c.array(data, "followup_fields", "")):
+        path = f"followup_fields[{i}]."
+        c.obj(raw, path.rstrip("."))
+        key = c.slug(raw, "key", path)
+        if key in seen:
+            c.fail(f"{path}key", _("komt twee keer voor: %s") % key)
+        seen.add(key)
+        kind = c.text(raw, "kind", path, default="text")
+        if kind not in FIELD_KINDS:
+            c.fail(f"{path}kind", _("moet een van %s zijn") % ", ".join(FIELD_KINDS))
+        required = raw.get("required", False)
+        if not isinstance(required, bool):
+            c.fail(f"{path}required", _("moet true of false zijn"))
+        fields.append(
+            {
+                "key": key,
+                "label": c.text(raw, "label", path, required=True),
+                "help": c.text(raw, "help", path),
+                "kind": kind,
+                "required": required,
+            }
+        )
+    return fields
+
+
+def _themes(c: _Checker, data: dict) -> list[dict]:
+    themes, seen = [], set()
+    for t, raw in enumerate(c.array(data, "themes", "", required=True)):
+        path = f"themes[{t}]."
+        c.obj(raw, path.rstrip("."))
+        key = c.slug(raw, "key", path)
+        if key in seen:
+            c.fail(f"{path}key", _("komt twee keer voor: %s") % key)
+        seen.add(key)
+        themes.append(
+            {
+                "key": key,
+                "title": c.text(raw, "title", path, required=True),
+                "background_title": c.text(raw, "background_title", path),
+                "background": c.text(raw, "background", path),
+                "items": _items(c, raw, path),
+            }
+        )
+    return themes
+
+
+def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
+    items, statements = [], 0
+    for i, raw in enumerate(c.array(theme, "items", theme_path, required=True)):
+        path = f"{theme_path}items[{i}]."
+        c.obj(raw, path.rstrip("."))
+        kind = c.text(raw, "kind", path, default="statement")
+        if kind not in ITEM_KINDS:
+            c.fail(f"{path}kind", _("moet een van %s zijn") % ", ".join(ITEM_KINDS))
+        item: dict = {"kind": kind}
+        if kind == "statement":
+            statements += 1
+            item["number"] = c.integer(raw, "number", path, statements, 1, 999)
+        else:
+            item["title"] = c.text(raw, "title", path)
+        item["text"] = c.text(raw, "text", path, required=True)
+        if kind == "priority":
+            options = c.array(raw, "options", path, required=True)
+            item["options"], keys = [], set()
+            for o, opt in enumerate(options):
+                opath = f"{path}options[{o}]."
+                c.obj(opt, opath.rstrip("."))
+                key = c.slug(opt, "key", opath)
+                if key in keys:
+                    c.fail(f"{opath}key", _("komt twee keer voor: %s") % key)
+                keys.add(key)
+                item["options"].append({"key": key, "label": c.text(opt, "label", opath, required=True)})
+            item["max_choices"] = c.integer(raw, "max_choices", path, 3, 1, len(options))
+        items.append(item)
+    return items

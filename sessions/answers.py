@@ -1,0 +1,149 @@
+"""Store what a phone answers: scores on statements and picks in priority votes.
+
+Each answer is an upsert of one row per (participant, item), so a retried POST changes nothing.
+A request that is wrong in any part stores nothing at all.
+"""
+
+from django.db import transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from instruments.models import Item
+
+from . import notify
+from .errors import Invalid, NotAllowed
+from .lifecycle import open_themes
+from .models import Participant, PriorityChoice, Response, Session
+
+DONT_KNOW = "dk"
+SESSION_VOTE_MAX = 3
+
+
+def parse_value(session: Session, raw) -> int | None:
+    """A score on the instrument's scale, or None for "weet ik niet"."""
+    instrument = session.instrument
+    raw = str(raw).strip()
+    if raw == DONT_KNOW and instrument.dont_know_label:
+        return None
+    if raw.isdigit() and instrument.scale_min <= int(raw) <= instrument.scale_max:
+        return int(raw)
+    raise Invalid(
+        _("Kies een score van %(low)s tot en met %(high)s.")
+        % {"low": instrument.scale_min, "high": instrument.scale_max}
+    )
+
+
+def answer_many(participant: Participant, answers: dict[int, str]) -> int:
+    """Store several scores at once (the form without JavaScript). Returns how many changed."""
+    session = participant.session
+    if not answers:
+        raise Invalid(_("Er is geen antwoord meegestuurd."))
+    items = _statements(session, answers.keys())
+    values = {item_id: parse_value(session, raw) for item_id, raw in answers.items()}
+    open_ids = set(open_themes(session))
+    if any(items[item_id].theme_id not in open_ids for item_id in answers):
+        raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
+
+    changed = 0
+    with transaction.atomic():
+        existing = {
+            r.item_id: r
+            for r in Response.objects.filter(participant=participant, item_id__in=list(answers))
+        }
+        for item_id, value in values.items():
+            response = existing.get(item_id)
+            if response is None:
+                Response.objects.create(
+                    session=session, participant=participant, item_id=item_id, value=value
+                )
+                changed += 1
+            elif response.value != value:
+                response.value = value
+                response.save(update_fields=["value", "updated_at"])
+                changed += 1
+        if changed:
+            Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+            notify.session_changed(session.pk)
+    return changed
+
+
+def answer(participant: Participant, item_id: int, raw_value: str) -> bool:
+    """Store one score; True when it changed anything."""
+    return answer_many(participant, {item_id: raw_value}) > 0
+
+
+def _statements(session: Session, item_ids) -> dict[int, Item]:
+    items = {
+        item.pk: item
+        for item in Item.objects.filter(
+            pk__in=list(item_ids),
+            theme__instrument_id=session.instrument_id,
+            kind=Item.Kind.STATEMENT,
+        )
+    }
+    if len(items) != len(set(item_ids)):
+        raise Invalid(_("Deze stelling hoort niet bij deze sessie."))
+    return items
+
+
+def answers_of(participant: Participant) -> dict[int, int | None]:
+    """The participant's own answers, to show their choices again when they come back."""
+    return dict(Response.objects.filter(participant=participant).values_list("item_id", "value"))
+
+
+# Priority votes ---------------------------------------------------------------------------------
+
+
+def session_vote_options(session: Session) -> list[tuple[str, str]]:
+    """What the session-wide priority vote offers: the themes that have statements."""
+    themes = session.instrument.themes.filter(items__kind=Item.Kind.STATEMENT).distinct()
+    return [(f"theme:{theme.key}", theme.title) for theme in themes]
+
+
+def choose(participant: Participant, item_id: int | None, options: list[str]) -> bool:
+    """Replace the participant's picks in one vote; True when anything changed.
+
+    item_id None is the session's own vote on which themes need attention (priorities phase);
+    otherwise a priority item of the instrument, answerable while its round is open.
+    """
+    session = participant.session
+    picked = list(dict.fromkeys(options))  # keep order, drop repeats
+    if item_id is None:
+        if session.phase != Session.Phase.PRIORITIES:
+            raise NotAllowed(_("Kiezen kan als de gespreksleider de prioriteiten opent."))
+        allowed, maximum = {key for key, _label in session_vote_options(session)}, SESSION_VOTE_MAX
+    else:
+        item = Item.objects.filter(
+            pk=item_id, theme__instrument_id=session.instrument_id, kind=Item.Kind.PRIORITY
+        ).first()
+        if item is None:
+            raise Invalid(_("Deze keuzevraag hoort niet bij deze sessie."))
+        if item.theme_id not in open_themes(session):
+            raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
+        allowed, maximum = {o["key"] for o in item.options}, item.max_choices
+    if not set(picked) <= allowed:
+        raise Invalid(_("Die keuze bestaat niet."))
+    if len(picked) > maximum:
+        raise Invalid(_("Kies er maximaal %(max)s.") % {"max": maximum})
+
+    with transaction.atomic():
+        current = PriorityChoice.objects.filter(participant=participant, item_id=item_id)
+        if set(current.values_list("option", flat=True)) == set(picked):
+            return False
+        current.delete()
+        PriorityChoice.objects.bulk_create(
+            PriorityChoice(session=session, participant=participant, item_id=item_id, option=o)
+            for o in picked
+        )
+        Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+        notify.session_changed(session.pk)
+    return True
+
+
+def choices_of(participant: Participant) -> dict[int | None, set[str]]:
+    picks: dict[int | None, set[str]] = {}
+    for item_id, option in PriorityChoice.objects.filter(participant=participant).values_list(
+        "item_id", "option"
+    ):
+        picks.setdefault(item_id, set()).add(option)
+    return picks

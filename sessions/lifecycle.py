@@ -1,0 +1,125 @@
+"""Create a session and move it through its phases; the facilitator sets the pace.
+
+lobby → review (when the partnership met before) → scoring → discussion → priorities → follow-up
+→ closed. The facilitator may go back and forth; only "closed" is final.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from instruments.models import Instrument, Theme
+
+from . import codes, notify
+from .errors import Conflict, Invalid
+from .models import Partnership, Session
+
+Phase = Session.Phase
+
+
+def create_session(
+    facilitator,
+    instrument: Instrument,
+    *,
+    title: str,
+    partnership_name: str,
+    scoring_mode: str = Session.Mode.THEME,
+    language: str = "nl",
+) -> Session:
+    title, partnership_name = title.strip(), partnership_name.strip()
+    if not title or not partnership_name:
+        raise Invalid(_("Geef de sessie een titel en een samenwerkingsverband."))
+    if scoring_mode not in Session.Mode.values:
+        raise Invalid(_("Onbekende manier van scoren."))
+    partnership, _created = Partnership.objects.get_or_create(
+        owner=facilitator, name=partnership_name
+    )
+    for _attempt in range(20):
+        code = codes.new_code()
+        if Session.objects.filter(code=code).exclude(phase=Phase.CLOSED).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return Session.objects.create(
+                    instrument=instrument,
+                    facilitator=facilitator,
+                    partnership=partnership,
+                    title=title,
+                    code=code,
+                    scoring_mode=scoring_mode,
+                    language=language,
+                    current_theme=first_scored_theme(instrument),
+                )
+        except IntegrityError:  # pragma: no cover - a race on the same code; try another
+            continue
+    raise Conflict(_("Er kon geen vrije code worden gemaakt. Probeer het opnieuw."))
+
+
+def first_scored_theme(instrument: Instrument) -> Theme | None:
+    return instrument.themes.filter(items__kind__in=("statement", "priority")).first()
+
+
+def open_themes(session: Session) -> list[int]:
+    """Ids of the themes whose items phones may answer right now."""
+    if session.phase != Phase.SCORING:
+        return []
+    if session.scoring_mode == Session.Mode.ALL:
+        return list(session.instrument.themes.values_list("pk", flat=True))
+    return [session.current_theme_id] if session.current_theme_id else []
+
+
+def set_phase(session: Session, phase: str) -> Session:
+    if phase not in Phase.values:
+        raise Invalid(_("Onbekende fase."))
+    if session.is_closed:
+        raise Conflict(_("Deze sessie is afgesloten."))
+    fields = {"phase": phase}
+    if phase == Phase.CLOSED:
+        fields["closed_at"] = timezone.now()
+    return _change(session, **fields)
+
+
+def set_scoring_mode(session: Session, mode: str) -> Session:
+    if mode not in Session.Mode.values:
+        raise Invalid(_("Onbekende manier van scoren."))
+    return _change(session, scoring_mode=mode)
+
+
+def open_round(session: Session, theme_id: int) -> Session:
+    """Open one theme for scoring (and go to the scoring phase)."""
+    theme = session.instrument.themes.filter(pk=theme_id).first()
+    if theme is None:
+        raise Invalid(_("Dit thema hoort niet bij deze sessie."))
+    if session.is_closed:
+        raise Conflict(_("Deze sessie is afgesloten."))
+    return _change(session, current_theme=theme, phase=Phase.SCORING, scoring_mode="theme")
+
+
+def set_locked(session: Session, locked: bool) -> Session:
+    return _change(session, locked=locked)
+
+
+def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:
+    if not session.instrument.themes.filter(pk=theme_id).exists():
+        raise Invalid(_("Dit thema hoort niet bij deze sessie."))
+    revealed = [t for t in session.revealed_theme_ids if t != theme_id]
+    if shown:
+        revealed.append(theme_id)
+    # The projector shows it; phones do not change, so they are not told.
+    return _change(session, phones=False, revealed_theme_ids=revealed)
+
+
+def _change(session: Session, *, phones: bool = True, **fields) -> Session:
+    """Store a change, bump the versions and tell the screens (and phones) after commit."""
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(session, name, value)
+        Session.objects.filter(pk=session.pk).update(
+            version=F("version") + 1,
+            phase_version=F("phase_version") + (1 if phones else 0),
+            **fields,
+        )
+        session.refresh_from_db(fields=["version", "phase_version"])
+        notify.session_changed(session.pk, phones=phones)
+    return session

@@ -1,0 +1,30 @@
+"""Small reads the consumers need, as plain data (consumers do not touch the ORM)."""
+
+from django.urls import reverse
+from django.utils.html import escape
+
+from . import participation
+from .models import Session
+
+PHONE_COOKIE = participation.COOKIE
+
+
+def session_version(session_id: int) -> int | None:
+    return Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
+
+
+def phone_session_id(code: str, token: str | None) -> int | None:
+    """The session id when this device joined the open session with this code, else None."""
+    session = participation.find_open_session(code)
+    if session is None or participation.participant_for(session, token) is None:
+        return None
+    return session.pk
+
+
+def phone_signal(code: str) -> str:
+    """An out-of-band swap that makes the phone fetch its current stage over plain HTTP."""
+    url = escape(reverse("phone_state", args=[code]))
+    return (
+        f'<div id="phone-signal" hidden><span hx-get="{url}" hx-trigger="load" '
+        f'hx-target="#phone-main" hx-swap="innerHTML"></span></div>'
+    )

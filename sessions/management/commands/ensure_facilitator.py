@@ -1,0 +1,118 @@
+"""Make sure someone can log in as facilitator, and say how.
+
+`make run` calls this on every start, so a first-time user never has to read further to log in.
+A generated password is kept in VAR_DIR (mode 0600) and shown for as long as it is still the
+account's password; once it has been changed, only the username is shown.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.urls import reverse
+
+from reflectie.netinfo import lan_address
+
+USERNAME = "facilitator"
+ENV_VAR = "FACILITATOR_PASSWORD"
+
+
+def password_file() -> Path:
+    return Path(settings.VAR_DIR) / "facilitator-password.txt"
+
+
+def write_password_file(password: str) -> None:
+    path = password_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created 0600 from the start, so the password is never readable by others, not even briefly.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+    path.chmod(0o600)
+
+
+def stored_password() -> str | None:
+    try:
+        return password_file().read_text().strip() or None
+    except OSError:
+        return None
+
+
+class Command(BaseCommand):
+    help = "Create a facilitator account when nobody can log in yet, and print how to log in."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--port",
+            type=int,
+            default=int(os.environ.get("PORT") or 8000),
+            help="Port the server listens on, for the login address (default 8000).",
+        )
+
+    def handle(self, *args, port: int, **options):
+        User = get_user_model()
+        with transaction.atomic():
+            can_log_in = User.objects.filter(is_active=True).exclude(
+                password__startswith=UNUSABLE_PASSWORD_PREFIX
+            )
+            if not can_log_in.exists():
+                self.create_facilitator(User)
+            user = (
+                can_log_in.filter(username=USERNAME).first()
+                or can_log_in.filter(is_superuser=True).order_by("pk").first()
+                or can_log_in.order_by("pk").first()
+            )
+        self.print_login(user, port)
+
+    def create_facilitator(self, User) -> None:
+        password = os.environ.get(ENV_VAR) or secrets.token_urlsafe(12)
+        # A "facilitator" that was deactivated or lost its password is brought back, not duplicated.
+        user, _ = User.objects.get_or_create(username=USERNAME)
+        user.is_active = True
+        user.is_staff = True  # superuser, so the admin (instruments, accounts) works too
+        user.is_superuser = True
+        user.set_password(password)
+        user.save()
+        if not os.environ.get(ENV_VAR):
+            write_password_file(password)
+        self.stdout.write(self.style.SUCCESS(f"Account '{USERNAME}' aangemaakt."))
+
+    def print_login(self, user: AbstractBaseUser, port: int) -> None:
+        username = user.get_username()
+        stored = stored_password()
+        from_env = os.environ.get(ENV_VAR)
+        if stored and user.check_password(stored):
+            shown = stored
+        elif from_env and user.check_password(from_env):
+            shown = f"de waarde van {ENV_VAR}"
+        else:
+            shown = "het wachtwoord dat je zelf hebt ingesteld"
+        path = reverse("login")
+        if settings.SITE_URL:
+            urls = [settings.SITE_URL.rstrip("/") + path]
+        else:
+            urls = [f"http://localhost:{port}{path}"]
+            lan = lan_address()
+            if lan:
+                urls.append(f"http://{lan}:{port}{path}")
+        self.stdout.write(
+            "\n".join(
+                [
+                    "Inloggen als gespreksleider:",
+                    f"  adres:          {' of '.join(urls)}",
+                    f"  gebruikersnaam: {username}",
+                    f"  wachtwoord:     {shown}",
+                ]
+            )
+        )
+        if shown == stored:
+            self.stdout.write(
+                f"  (bewaard in {password_file()}; "
+                "wijzig het na het inloggen via Beheer of `manage.py changepassword`)"
+            )

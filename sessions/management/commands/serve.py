@@ -1,0 +1,60 @@
+"""Serve Reflectie with daphne and say which addresses to open.
+
+The process is replaced by daphne (exec), so signals and the exit code are daphne's own.
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from reflectie.netinfo import is_local_host, lan_address
+
+
+def daphne_executable() -> str:
+    # The daphne of the same virtualenv as this Python, also when .venv/bin is not on PATH.
+    beside = Path(sys.executable).with_name("daphne")
+    if beside.exists():
+        return str(beside)
+    found = shutil.which("daphne")
+    if not found:
+        raise CommandError("daphne niet gevonden: installeer eerst de afhankelijkheden (make run).")
+    return found
+
+
+class Command(BaseCommand):
+    help = "Serve the app with daphne on all interfaces and print the addresses to open."
+    requires_system_checks = []  # daphne loads the app and runs nothing else; checks ran in migrate
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="0.0.0.0", help="Address to bind (default 0.0.0.0).")  # noqa: S104
+        parser.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
+
+    def handle(self, *args, host: str, port: int, **options):
+        self.stdout.write(self.banner(host, port))
+        self.stdout.flush()
+        argv = [daphne_executable(), "-b", host, "-p", str(port)]
+        if os.environ.get("PROXY_HEADERS"):
+            # Only behind a reverse proxy: otherwise anyone could claim any client address.
+            argv.append("--proxy-headers")
+        argv.append("reflectie.asgi:application")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(argv[0], argv)  # noqa: S606 (fixed argv, no shell)
+
+    def banner(self, host: str, port: int) -> str:
+        local = f"http://localhost:{port}/"
+        if settings.SITE_URL:
+            others = f"deelnemers: {settings.SITE_URL}/"
+        elif is_local_host(host):
+            others = f"alleen bereikbaar op deze laptop (--host {host})"
+        else:
+            lan = lan_address()
+            if lan:
+                others = f"telefoons op hetzelfde netwerk: http://{lan}:{port}/"
+            else:
+                others = "geen netwerkadres gevonden: telefoons kunnen nu niet meedoen"
+        return f"Reflectie draait. Open op deze laptop: {local} — {others}\nStoppen: Ctrl+C"

@@ -1,0 +1,160 @@
+"""Live sessions: a partnership meets, participants join with a code and score statements.
+
+The database is the truth: every answer is one row per (participant, item), and a session's
+`version` goes up with every change so screens can tell that they are behind.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from instruments.models import Instrument, Item, Theme
+
+
+class Partnership(models.Model):
+    """A group of partners that meets more than once; its sessions are compared over time."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partnerships"
+    )
+    name = models.CharField(_("samenwerkingsverband"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("samenwerkingsverband")
+        verbose_name_plural = _("samenwerkingsverbanden")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="partnership_name_per_owner")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Session(models.Model):
+    class Phase(models.TextChoices):
+        LOBBY = "lobby", _("Aanmelden")
+        REVIEW = "review", _("Terugblik op eerdere afspraken")
+        SCORING = "scoring", _("Scoren")
+        DISCUSSION = "discussion", _("Bespreken")
+        PRIORITIES = "priorities", _("Prioriteiten")
+        FOLLOWUP = "followup", _("Afspraken maken")
+        CLOSED = "closed", _("Afgesloten")
+
+    class Mode(models.TextChoices):
+        THEME = "theme", _("Eén thema tegelijk")
+        ALL = "all", _("Alles tegelijk")
+
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="sessions")
+    facilitator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facilitated_sessions"
+    )
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="sessions"
+    )
+    title = models.CharField(_("titel"), max_length=200)
+    code = models.CharField(_("code"), max_length=6, db_index=True)
+    language = models.CharField(_("taal"), max_length=10, default="nl")
+    phase = models.CharField(_("fase"), max_length=20, choices=Phase, default=Phase.LOBBY)
+    scoring_mode = models.CharField(max_length=10, choices=Mode, default=Mode.THEME)
+    current_theme = models.ForeignKey(
+        Theme, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Theme ids whose distributions the facilitator has shown on the projector.
+    revealed_theme_ids = models.JSONField(default=list, blank=True)
+    locked = models.BooleanField(_("gesloten voor nieuwe deelnemers"), default=False)
+    # Goes up with every change (answers included): screens compare it to what they show.
+    version = models.PositiveBigIntegerField(default=0)
+    # Goes up only when what phones show changes (phase, open round, lock): phones poll on it.
+    phase_version = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sessie")
+        verbose_name_plural = _("sessies")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.title} ({self.code})"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.phase == self.Phase.CLOSED
+
+
+class Participant(models.Model):
+    class PartnerType(models.TextChoices):
+        VO = "vo", _("vo")
+        MBO = "mbo", _("mbo")
+        HO = "ho", _("hbo/wo")
+        GEMEENTE = "gemeente", _("gemeente")
+        BEDRIJF = "bedrijf", _("bedrijfsleven")
+        MAATSCHAPPELIJK = "maatschappelijk", _("maatschappelijke organisatie")
+        ANDERS = "anders", _("anders")
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    # SHA-256 of the random device token in the phone's cookie; the token itself is not stored.
+    token_hash = models.CharField(max_length=64)
+    name = models.CharField(_("naam"), max_length=80, blank=True)
+    partner_type = models.CharField(
+        _("soort partner"), max_length=20, choices=PartnerType, blank=True
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "token_hash"], name="one_participant_per_device")
+        ]
+
+    def __str__(self):
+        return f"participant {self.pk}"
+
+
+class Response(models.Model):
+    """One answer per participant and statement; value None means "weet ik niet"."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="responses")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="responses"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "item"], name="one_answer_per_item")
+        ]
+        indexes = [models.Index(fields=["session", "item"])]
+
+
+class PriorityChoice(models.Model):
+    """A participant's pick, up to a maximum.
+
+    With an item: one of that priority item's options. Without: the session's own vote on which
+    themes or statements need attention (option "theme:<key>" or "item:<id>").
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="priority_choices")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="priority_choices"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    option = models.CharField(max_length=80)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "item", "option"],
+                condition=models.Q(item__isnull=False),
+                name="one_pick_per_item_option",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "option"],
+                condition=models.Q(item__isnull=True),
+                name="one_pick_per_session_option",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "item"])]

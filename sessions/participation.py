@@ -1,0 +1,109 @@
+"""Joining a session with a code, without an account.
+
+A phone carries a random device token in a cookie; only its SHA-256 is stored. The same phone
+coming back finds its participant (and its answers) again. A guessed or forged token finds nothing.
+"""
+
+import hashlib
+import secrets
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from . import codes, notify
+from .errors import NotAllowed, NotFound
+from .models import Participant, Session
+
+COOKIE = "reflectie_device"
+COOKIE_MAX_AGE = 60 * 60 * 24 * 180
+# Failed code attempts per address before it has to wait: enough for typos, too few to guess.
+MAX_FAILURES = 10
+FAILURE_WINDOW = 10 * 60
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def valid_token(token: str | None) -> bool:
+    return bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+
+
+def find_open_session(raw_code: str) -> Session | None:
+    code = codes.normalize(raw_code or "")
+    if code is None:
+        return None
+    return (
+        Session.objects.select_related("instrument")
+        .filter(code=code)
+        .exclude(phase=Session.Phase.CLOSED)
+        .first()
+    )
+
+
+def participant_for(session: Session, token: str | None) -> Participant | None:
+    if not valid_token(token):
+        return None
+    return Participant.objects.filter(session=session, token_hash=token_hash(token)).first()
+
+
+def join(
+    session: Session, token: str | None, *, name: str = "", partner_type: str = ""
+) -> tuple[Participant, str, bool]:
+    """Join or resume. Returns (participant, token to keep in the cookie, created)."""
+    if session.is_closed:
+        raise NotFound(_("Deze sessie is afgesloten."))
+    existing = participant_for(session, token)
+    if existing is not None:
+        return existing, token, False
+    if session.locked:
+        raise NotAllowed(_("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers."))
+    if partner_type and partner_type not in Participant.PartnerType.values:
+        partner_type = ""
+    token = token if valid_token(token) else new_token()
+    try:
+        with transaction.atomic():
+            participant = Participant.objects.create(
+                session=session,
+                token_hash=token_hash(token),
+                name=name.strip()[:80],
+                partner_type=partner_type,
+            )
+            Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
+            notify.session_changed(session.pk)
+    except IntegrityError:  # the same phone joined twice at once: keep the first
+        return participant_for(session, token), token, False
+    return participant, token, True
+
+
+def update_profile(participant: Participant, *, name: str, partner_type: str) -> None:
+    if partner_type and partner_type not in Participant.PartnerType.values:
+        partner_type = ""
+    participant.name = name.strip()[:80]
+    participant.partner_type = partner_type
+    participant.save(update_fields=["name", "partner_type"])
+    notify.session_changed(participant.session_id)
+
+
+def _failure_key(address: str) -> str:
+    return f"join-failures:{address}"
+
+
+def too_many_failures(address: str) -> bool:
+    return cache.get(_failure_key(address), 0) >= MAX_FAILURES
+
+
+def record_failure(address: str) -> None:
+    key = _failure_key(address)
+    if cache.add(key, 1, FAILURE_WINDOW):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, FAILURE_WINDOW)

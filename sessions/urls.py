@@ -1,0 +1,26 @@
+from django.urls import path
+
+from .views import facilitator, home, participant
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    # Phones: no account, a device cookie.
+    path("j/", participant.join_code, name="join_code"),
+    path("j/<str:code>/", participant.join, name="join"),
+    path("s/<str:code>/", participant.session_page, name="phone"),
+    path("s/<str:code>/state/", participant.state, name="phone_state"),
+    path("s/<str:code>/answer/", participant.answer, name="phone_answer"),
+    path("s/<str:code>/choose/", participant.choose, name="phone_choose"),
+    path("s/<str:code>/profile/", participant.profile, name="phone_profile"),
+    # Facilitator (logged in, own sessions only).
+    path("sessies/", facilitator.session_list, name="session_list"),
+    path("sessies/nieuw/", facilitator.new_session, name="session_new"),
+    path("sessies/<int:session_id>/", facilitator.dashboard, name="session_dashboard"),
+    path("sessies/<int:session_id>/projector/", facilitator.projector, name="session_projector"),
+    path("sessies/<int:session_id>/qr.svg", facilitator.qr_svg, name="session_qr"),
+    path("sessies/<int:session_id>/fase/", facilitator.set_phase, name="session_phase"),
+    path("sessies/<int:session_id>/ronde/", facilitator.open_round, name="session_round"),
+    path("sessies/<int:session_id>/modus/", facilitator.set_mode, name="session_mode"),
+    path("sessies/<int:session_id>/slot/", facilitator.set_lock, name="session_lock"),
+    path("sessies/<int:session_id>/tonen/", facilitator.reveal, name="session_reveal"),
+]

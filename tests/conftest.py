@@ -1,0 +1,39 @@
+"""Shared personas: alice facilitates, bob facilitates elsewhere, a phone has no account."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from instruments.models import Instrument
+from instruments.services import load_default_instruments
+
+
+@pytest.fixture
+def instruments(db):
+    load_default_instruments()
+    return {i.slug: i for i in Instrument.objects.all()}
+
+
+@pytest.fixture
+def lob(instruments) -> Instrument:
+    return instruments["lob-regio"]
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user("alice", password="alice-password-1")
+
+
+@pytest.fixture
+def bob(db):
+    return get_user_model().objects.create_user("bob", password="bob-password-1")
+
+
+@pytest.fixture
+def admin_user(db):
+    return get_user_model().objects.create_superuser("admin", password="admin-password-1")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client

@@ -1,0 +1,215 @@
+"""The live path over real WebSockets (channels' WebsocketCommunicator, in-memory layer)."""
+
+import asyncio
+import re
+from contextlib import asynccontextmanager
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from sessions import answers, lifecycle, notify, participation
+from sessions.routing import websocket_urlpatterns
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+router = URLRouter(websocket_urlpatterns)
+
+
+@asynccontextmanager
+async def connected(path, *, user=None, cookies=None):
+    """Connect, and always disconnect, even when the test fails half-way."""
+    communicator = WebsocketCommunicator(router, path)
+    communicator.scope["user"] = user or AnonymousUser()
+    communicator.scope["cookies"] = cookies or {}
+    ok, code = await communicator.connect(timeout=5)
+    try:
+        yield communicator, ok, code
+    finally:
+        await communicator.disconnect()
+
+
+async def receive_until(communicator, predicate, timeout=3.0):
+    """Collect messages until one satisfies predicate; return all messages seen."""
+    seen = []
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        remaining = deadline - loop.time()
+        if remaining <= 0:
+            raise AssertionError(f"no matching message in {timeout}s; got {len(seen)}")
+        text = await communicator.receive_from(timeout=remaining)
+        seen.append(text)
+        if predicate(text):
+            return seen
+
+
+def respondents(html: str, item_id: int) -> int | None:
+    match = re.search(rf'id="item-{item_id}"[^>]*data-respondents="(\d+)"', html)
+    return int(match.group(1)) if match else None
+
+
+@database_sync_to_async
+def make_session(alice, lob, mode="all"):
+    session = lifecycle.create_session(alice, lob, title="Regio", partnership_name="West")
+    lifecycle.set_scoring_mode(session, mode)
+    lifecycle.set_phase(session, "scoring")
+    statements = [i.pk for t in lob.themes.all() for i in t.items.filter(kind="statement")]
+    return session, statements
+
+
+@database_sync_to_async
+def join_phones(session, n):
+    return [participation.join(session, None)[0] for _ in range(n)]
+
+
+@database_sync_to_async
+def tap(participant, item_id, value):
+    return answers.answer(participant, item_id, value)
+
+
+async def test_a_score_posted_by_a_phone_reaches_the_facilitator_socket(alice, lob):
+    session, items = await make_session(alice, lob)
+    phones = await join_phones(session, 3)
+    path = f"/ws/sessies/{session.pk}/facilitator/"
+    async with connected(path, user=alice) as (ws, ok, _code):
+        assert ok
+        snapshot = await ws.receive_from(timeout=3)
+        assert respondents(snapshot, items[0]) == 0
+        for phone in phones:
+            await tap(phone, items[0], "4")
+        await receive_until(ws, lambda html: respondents(html, items[0]) == 3)
+
+
+async def test_screens_converge_when_every_channel_message_is_lost(alice, lob, monkeypatch):
+    session, items = await make_session(alice, lob)
+    phones = await join_phones(session, 4)
+    # Drop every "something changed" notice: only the version tick can bring the screen along.
+    monkeypatch.setattr(notify, "_send", lambda *args, **kwargs: None)
+    async with connected(f"/ws/sessies/{session.pk}/facilitator/", user=alice) as (ws, ok, _):
+        assert ok
+        await ws.receive_from(timeout=3)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for phone in phones:
+            await tap(phone, items[5], "2")
+        await receive_until(ws, lambda html: respondents(html, items[5]) == 4, timeout=2.0)
+        assert loop.time() - started < 1.5
+
+
+async def test_a_burst_of_taps_becomes_a_few_renders(alice, lob):
+    session, items = await make_session(alice, lob)
+    phones = await join_phones(session, 10)
+    async with connected(f"/ws/sessies/{session.pk}/facilitator/", user=alice) as (ws, ok, _):
+        assert ok
+        await ws.receive_from(timeout=3)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        for phone in phones:
+            for item in items[:5]:
+                await tap(phone, item, "3")
+        elapsed = loop.time() - started
+        seen = await receive_until(ws, lambda html: respondents(html, items[4]) == 10, 5.0)
+        # 50 taps; at most one render per MIN_INTERVAL while they came in, plus the last one.
+        assert len(seen) <= elapsed / 0.25 + 3
+
+
+async def test_a_facilitator_of_another_session_is_refused(alice, bob, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/facilitator/", user=bob) as (_ws, ok, code):
+        assert not ok
+        assert code == 4403
+
+
+async def test_an_anonymous_visitor_cannot_watch_the_projector(alice, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/projector/", user=None) as (_ws, ok, _c):
+        assert not ok
+
+
+async def test_staff_may_watch_any_session(alice, admin_user, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/projector/", user=admin_user) as (ws, ok, _):
+        assert ok
+        assert await ws.receive_from(timeout=3)
+
+
+async def test_an_unknown_view_is_refused(alice, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/secret/", user=alice) as (_ws, ok, _c):
+        assert not ok
+
+
+async def test_whatever_a_screen_sends_changes_nothing(alice, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/facilitator/", user=alice) as (ws, ok, _):
+        assert ok
+        await ws.receive_from(timeout=3)
+        await ws.send_to(text_data='{"phase": "closed"}')
+        await asyncio.sleep(0.2)
+    await database_sync_to_async(session.refresh_from_db)()
+    assert session.phase == "scoring"
+
+
+async def test_a_phone_with_a_forged_token_is_refused(alice, lob):
+    session, _items = await make_session(alice, lob)
+    await join_phones(session, 1)
+    cookies = {participation.COOKIE: "forged-token-forged-token-forged"}
+    async with connected(f"/ws/s/{session.code}/", cookies=cookies) as (_ws, ok, code):
+        assert not ok
+        assert code == 4403
+
+
+async def test_a_phone_is_told_to_fetch_the_new_stage_when_the_phase_changes(alice, lob):
+    session, _items = await make_session(alice, lob)
+    _participant, token, _created = await database_sync_to_async(participation.join)(
+        session, None
+    )
+    cookies = {participation.COOKIE: token}
+    async with connected(f"/ws/s/{session.code}/", cookies=cookies) as (ws, ok, _code):
+        assert ok
+        await database_sync_to_async(lifecycle.set_phase)(session, "discussion")
+        signal = await ws.receive_from(timeout=3)
+        assert 'id="phone-signal"' in signal
+        assert f"/s/{session.code}/state/" in signal
+
+
+async def test_phones_are_not_told_about_other_phones_answers(alice, lob):
+    session, items = await make_session(alice, lob)
+    participant, token, _created = await database_sync_to_async(participation.join)(
+        session, None
+    )
+    others = await join_phones(session, 2)
+    async with connected(f"/ws/s/{session.code}/", cookies={participation.COOKIE: token}) as (
+        ws,
+        ok,
+        _code,
+    ):
+        assert ok
+        for other in others:
+            await tap(other, items[0], "5")
+        assert await ws.receive_nothing(timeout=0.6)
+
+
+async def test_the_full_asgi_stack_lets_the_logged_in_facilitator_in(alice, lob):
+    from django.test import Client
+
+    from reflectie.asgi import application
+
+    session, _items = await make_session(alice, lob)
+    client = Client()
+    await database_sync_to_async(client.force_login)(alice)
+    headers = [
+        (b"origin", b"http://testserver"),
+        (b"host", b"testserver"),
+        (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode()),
+    ]
+    ws = WebsocketCommunicator(application, f"/ws/sessies/{session.pk}/facilitator/", headers)
+    try:
+        ok, _code = await ws.connect(timeout=5)
+        assert ok
+        assert 'id="participant-count"' in await ws.receive_from(timeout=3)
+    finally:
+        await ws.disconnect()

@@ -1,0 +1,151 @@
+"""Settings from the environment: production mode passes check --deploy, URLs pick the backends."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from reflectie.settings import database_from_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Variables that would leak the caller's configuration into the subprocess.
+CONFIG_VARS = (
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SITE_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    "SECURE_HSTS_PRELOAD",
+)
+
+
+def clean_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARS}
+    env.update(DJANGO_SETTINGS_MODULE="reflectie.settings", VAR_DIR=str(tmp_path), **extra)
+    return env
+
+
+def manage(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def settings_seen_with(tmp_path: Path, **env: str) -> dict:
+    """Import the settings module fresh in a subprocess and report what it chose."""
+    code = (
+        "import json\n"
+        "from reflectie import settings as s\n"
+        "print(json.dumps({'db': s.DATABASES['default']['ENGINE'],"
+        " 'db_name': str(s.DATABASES['default']['NAME']),"
+        " 'channels': s.CHANNEL_LAYERS['default']['BACKEND'],"
+        " 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG}))\n"
+    )
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=clean_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def test_production_mode_passes_check_deploy(tmp_path):
+    done = manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(45)[:60],
+        ALLOWED_HOSTS="reflectie.example",
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    assert "WARNINGS" not in output
+
+
+def test_production_mode_without_a_secret_key_fails_clearly(tmp_path):
+    done = manage(tmp_path, "check", DEBUG="0", ALLOWED_HOSTS="reflectie.example")
+    assert done.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in done.stderr
+
+
+def test_a_wrong_boolean_is_refused(tmp_path):
+    done = manage(tmp_path, "check", DEBUG="maybe")
+    assert done.returncode != 0
+    assert "DEBUG must be true or false" in done.stderr
+
+
+def test_database_from_url_reads_postgres():
+    db = database_from_url(
+        "postgres://reflectie:ge%40heim@db.example:5433/reflectie?sslmode=require"
+    )
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert db["NAME"] == "reflectie"
+    assert db["USER"] == "reflectie"
+    assert db["PASSWORD"] == "ge@heim"
+    assert db["HOST"] == "db.example"
+    assert db["PORT"] == "5433"
+    assert db["OPTIONS"] == {"sslmode": "require"}
+
+
+def test_database_from_url_accepts_postgresql_without_port():
+    db = database_from_url("postgresql://postgres@127.0.0.1/reflectie")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["HOST"], db["PORT"], db["PASSWORD"]) == ("127.0.0.1", "", "")
+
+
+def test_database_from_url_reads_sqlite():
+    db = database_from_url("sqlite:////srv/reflectie/db.sqlite3")
+    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(db["NAME"]).is_absolute()
+    assert str(db["NAME"]).lstrip("/") == "srv/reflectie/db.sqlite3"
+    assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_database_from_url_rejects_mysql():
+    with pytest.raises(ImproperlyConfigured, match="mysql"):
+        database_from_url("mysql://root@localhost/reflectie")
+
+
+def test_the_default_is_sqlite_and_in_memory(tmp_path):
+    seen = settings_seen_with(tmp_path)
+    assert seen["db"] == "django.db.backends.sqlite3"
+    assert seen["db_name"] == str(tmp_path / "reflectie.sqlite3")
+    assert seen["channels"] == "channels.layers.InMemoryChannelLayer"
+    assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert seen["debug"] is True
+
+
+def test_database_url_switches_to_postgres(tmp_path):
+    seen = settings_seen_with(tmp_path, DATABASE_URL="postgres://postgres@127.0.0.1:5432/x")
+    assert seen["db"] == "django.db.backends.postgresql"
+    assert seen["channels"] == "channels.layers.InMemoryChannelLayer"
+
+
+def test_redis_url_switches_channel_layer_and_cache(tmp_path):
+    seen = settings_seen_with(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
+    assert seen["channels"] == "channels_redis.core.RedisChannelLayer"
+    assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert seen["db"] == "django.db.backends.sqlite3"
