@@ -314,7 +314,7 @@ class InstrumentAdmin(admin.ModelAdmin):
     def session_count(self, instrument: Instrument) -> int:
         return instrument._session_count
 
-    @admin.display(description=_("in gebruik"), boolean=True)
+    @admin.display(description=_("in gebruik"), boolean=True, ordering="_session_count")
     def in_use(self, instrument: Instrument) -> bool:
         return _is_frozen(instrument)
 

@@ -30,7 +30,9 @@ class Instrument(models.Model):
     source_note = models.TextField(_("verantwoording"), blank=True)
     guide = models.TextField(_("handleiding voor de gespreksleider"), blank=True)
     duration_minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), default=60)
-    followup_minutes = models.PositiveSmallIntegerField(_("tijd voor afspraken (minuten)"), default=15)
+    followup_minutes = models.PositiveSmallIntegerField(
+        _("tijd voor afspraken (minuten)"), default=15
+    )
     scale_min = models.PositiveSmallIntegerField(_("laagste score"), default=1)
     scale_max = models.PositiveSmallIntegerField(_("hoogste score"), default=5)
     scale_labels = models.JSONField(_("labels van de schaal"), default=dict, blank=True)

@@ -40,11 +40,15 @@ def load_default_instruments() -> list[tuple[Instrument, str]]:
 def store(data: dict) -> tuple[Instrument, str]:
     """Store validated instrument data (see validation.validate) for its slug."""
     digest = content_hash(data)
-    latest = Instrument.objects.filter(slug=data["slug"]).order_by("-version").first()
+    versions = Instrument.objects.filter(slug=data["slug"]).order_by("-version")
+    latest = versions.first()
     if latest is None:
         return _create(data, digest, version=1), "nieuw"
-    if latest.source_hash == digest:
-        return latest, "ongewijzigd"
+    # Compare with the newest version that came from a file: a copy made for editing in the
+    # admin must not make the unchanged file look new.
+    loaded = versions.exclude(source_hash="").first()
+    if loaded is not None and loaded.source_hash == digest:
+        return loaded, "ongewijzigd"
     if _untouched_since_load(latest) and not latest.is_used():
         latest.themes.all().delete()
         _fill(latest, data, digest)
@@ -65,8 +69,14 @@ def _untouched_since_load(instrument: Instrument) -> bool:
 def new_version(instrument: Instrument) -> Instrument:
     """Copy a version into the next free version number, for editing."""
     data = export(instrument)
-    latest = Instrument.objects.filter(slug=instrument.slug).order_by("-version").first()
     with transaction.atomic():
+        # Lock the versions of this slug so two quick clicks cannot both take the same number.
+        latest = (
+            Instrument.objects.select_for_update()
+            .filter(slug=instrument.slug)
+            .order_by("-version")
+            .first()
+        )
         return _create(data, digest="", version=latest.version + 1)
 
 

@@ -181,7 +181,7 @@ def _themes(c: _Checker, data: dict) -> list[dict]:
 
 
 def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
-    items, statements = [], 0
+    items, statements, numbers = [], 0, set()
     for i, raw in enumerate(c.array(theme, "items", theme_path, required=True)):
         path = f"{theme_path}items[{i}]."
         c.obj(raw, path.rstrip("."))
@@ -192,6 +192,9 @@ def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
         if kind == "statement":
             statements += 1
             item["number"] = c.integer(raw, "number", path, statements, 1, 999)
+            if item["number"] in numbers:
+                c.fail(f"{path}number", _("komt twee keer voor in dit thema: %s") % item["number"])
+            numbers.add(item["number"])
         else:
             item["title"] = c.text(raw, "title", path)
         item["text"] = c.text(raw, "text", path, required=True)
@@ -205,7 +208,9 @@ def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
                 if key in keys:
                     c.fail(f"{opath}key", _("komt twee keer voor: %s") % key)
                 keys.add(key)
-                item["options"].append({"key": key, "label": c.text(opt, "label", opath, required=True)})
+                item["options"].append(
+                    {"key": key, "label": c.text(opt, "label", opath, required=True)}
+                )
             item["max_choices"] = c.integer(raw, "max_choices", path, 3, 1, len(options))
         items.append(item)
     return items

@@ -80,9 +80,7 @@ def seed_background(heading: str) -> str:
 
 def statements(instrument: Instrument) -> dict[str, list[tuple[int, str]]]:
     return {
-        theme.title: [
-            (item.number, item.text) for item in theme.items.all() if item.is_statement
-        ]
+        theme.title: [(item.number, item.text) for item in theme.items.all() if item.is_statement]
         for theme in instrument.themes.all()
     }
 
