@@ -61,7 +61,9 @@ def database_from_url(url: str) -> dict:
             "OPTIONS": options,
         }
     if parts.scheme == "sqlite":
-        return sqlite_database(Path(unquote(parts.path)))
+        # sqlite:////abs/path is absolute; sqlite:///name.sqlite3 is relative to the project.
+        path = Path(unquote(parts.path)[1:])
+        return sqlite_database(path if path.is_absolute() else BASE_DIR / path)
     raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported")
 
 
