@@ -6,7 +6,9 @@ from .models import Session
 
 
 def can_control(user, session: Session) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or session.facilitator_id == user.pk))
+    return bool(
+        user and user.is_authenticated and (user.is_staff or session.facilitator_id == user.pk)
+    )
 
 
 def get_session_for_user(user, session_id: int) -> Session:

@@ -25,7 +25,7 @@ def parse_value(session: Session, raw) -> int | None:
     raw = str(raw).strip()
     if raw == DONT_KNOW and instrument.dont_know_label:
         return None
-    if raw.isdigit() and instrument.scale_min <= int(raw) <= instrument.scale_max:
+    if raw.isascii() and raw.isdigit() and instrument.scale_min <= int(raw) <= instrument.scale_max:
         return int(raw)
     raise Invalid(
         _("Kies een score van %(low)s tot en met %(high)s.")

@@ -50,6 +50,8 @@ def create_session(
                     scoring_mode=scoring_mode,
                     language=language,
                     current_theme=first_scored_theme(instrument),
+                    duration_minutes=instrument.duration_minutes,
+                    followup_minutes=instrument.followup_minutes,
                 )
         except IntegrityError:  # pragma: no cover - a race on the same code; try another
             continue
@@ -97,7 +99,8 @@ def open_round(session: Session, theme_id: int) -> Session:
 
 
 def set_locked(session: Session, locked: bool) -> Session:
-    return _change(session, locked=locked)
+    # Phones look the same whether the room is locked or not, so they are not told.
+    return _change(session, phones=False, locked=locked)
 
 
 def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:

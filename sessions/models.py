@@ -50,9 +50,7 @@ class Session(models.Model):
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facilitated_sessions"
     )
-    partnership = models.ForeignKey(
-        Partnership, on_delete=models.PROTECT, related_name="sessions"
-    )
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="sessions")
     title = models.CharField(_("titel"), max_length=200)
     code = models.CharField(_("code"), max_length=6, db_index=True)
     language = models.CharField(_("taal"), max_length=10, default="nl")
@@ -70,6 +68,13 @@ class Session(models.Model):
     phase_version = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The hour (see timer.py): planned length, the follow-up part at its end, and the clock.
+    duration_minutes = models.PositiveSmallIntegerField(_("duur (minuten)"), default=60)
+    followup_minutes = models.PositiveSmallIntegerField(_("tijd voor afspraken"), default=15)
+    extra_minutes = models.PositiveSmallIntegerField(default=0)
+    timer_started_at = models.DateTimeField(null=True, blank=True)
+    timer_paused_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("sessie")
@@ -105,7 +110,9 @@ class Participant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["session", "token_hash"], name="one_participant_per_device")
+            models.UniqueConstraint(
+                fields=["session", "token_hash"], name="one_participant_per_device"
+            )
         ]
 
     def __str__(self):
@@ -116,9 +123,7 @@ class Response(models.Model):
     """One answer per participant and statement; value None means "weet ik niet"."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="responses")
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="responses"
-    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="responses")
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     value = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -128,6 +133,9 @@ class Response(models.Model):
             models.UniqueConstraint(fields=["participant", "item"], name="one_answer_per_item")
         ]
         indexes = [models.Index(fields=["session", "item"])]
+
+    def __str__(self):
+        return f"answer to item {self.item_id}"
 
 
 class PriorityChoice(models.Model):
@@ -141,7 +149,9 @@ class PriorityChoice(models.Model):
     participant = models.ForeignKey(
         Participant, on_delete=models.CASCADE, related_name="priority_choices"
     )
-    item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     option = models.CharField(max_length=80)
 
     class Meta:
@@ -158,3 +168,59 @@ class PriorityChoice(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["session", "item"])]
+
+    def __str__(self):
+        return self.option
+
+
+class Agreement(models.Model):
+    """A follow-up agreement; its fields are those of the instrument's Follow-up plaat."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agreements")
+    position = models.PositiveSmallIntegerField(default=0)
+    # {field key: text}, keys from session.instrument.followup_fields.
+    fields = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return str(self.fields.get("action", ""))[:60] or f"agreement {self.pk}"
+
+
+class AgreementReview(models.Model):
+    """How an earlier session's agreement went, looked at in a later session."""
+
+    class Status(models.TextChoices):
+        DONE = "gedaan", _("gedaan")
+        ONGOING = "loopt", _("loopt nog")
+        STOPPED = "gestopt", _("gestopt")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="reviews")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="reviews")
+    status = models.CharField(max_length=10, choices=Status, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agreement", "session"], name="one_review_per_session")
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()}: {self.note[:40]}"
+
+
+class ShareLink(models.Model):
+    """An unguessable link for partners who were not there; the facilitator can revoke it."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="share_links")
+    # SHA-256 of the token in the link; the link itself is shown once, when it is made.
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"share link {self.pk} of session {self.session_id}"

@@ -18,8 +18,9 @@ from .models import Participant, Session
 
 COOKIE = "reflectie_device"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 180
-# Failed code attempts per address before it has to wait: enough for typos, too few to guess.
-MAX_FAILURES = 10
+# Failed code attempts per address before it has to wait. A school shares one address, so this
+# allows many typos; against 31^6 possible codes it is still far too few to guess one.
+MAX_FAILURES = 30
 FAILURE_WINDOW = 10 * 60
 
 
@@ -32,7 +33,9 @@ def token_hash(token: str) -> str:
 
 
 def valid_token(token: str | None) -> bool:
-    return bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+    return (
+        bool(token) and 20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()
+    )
 
 
 def find_open_session(raw_code: str) -> Session | None:

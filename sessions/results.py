@@ -160,7 +160,9 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
     scale = _scale(session.instrument_id)
     themes = []
     for theme in structure:
-        items = [_item_result(item, theme, counts, picks, participants, scale) for item in theme.items]
+        items = [
+            _item_result(item, theme, counts, picks, participants, scale) for item in theme.items
+        ]
         mean = calc.theme_mean(r.stats.mean for r in items if r.stats)
         themes.append(
             ThemeResult(

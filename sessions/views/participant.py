@@ -1,0 +1,458 @@
+"""The participant's phone: join with a code, then follow the session's stages and answer.
+
+No account: a random device token in an HttpOnly cookie finds the participant again (see
+participation). Every form works without JavaScript (a POST and a redirect back); with htmx each
+answer is posted on change and only a small status text is swapped in.
+"""
+
+import re
+
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from instruments.models import Item
+
+from .. import answers, codes, lifecycle, participation
+from ..errors import Invalid, NotAllowed, NotFound, Refused
+from ..models import Participant, Response, Session
+
+Phase = Session.Phase
+
+# One theme has a handful of statements; more fields than this is not a phone filling in a form.
+MAX_FIELDS = 100
+ITEM_FIELD = re.compile(r"item-([1-9][0-9]{0,17})")
+ITEM_ID = re.compile(r"[1-9][0-9]{0,17}")
+CSRF_FIELD = "csrfmiddlewaretoken"
+
+
+class TooManyAttempts(Refused):
+    status = 429
+
+
+def _too_many_attempts() -> TooManyAttempts:
+    return TooManyAttempts(
+        _("Er zijn te veel onjuiste codes geprobeerd. Wacht tien minuten en probeer het opnieuw.")
+    )
+
+
+def _unknown_code() -> NotFound:
+    return NotFound(_("Deze code kennen we niet. Kijk de code na en probeer het opnieuw."))
+
+
+def _not_joined() -> NotAllowed:
+    return NotAllowed(
+        _("Deze telefoon doet niet mee aan deze sessie. Open de code opnieuw om mee te doen.")
+    )
+
+
+def _address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _device_participant(request: HttpRequest, code: str | None) -> Participant | None:
+    """This device's participant in the newest session with this code (closed ones included)."""
+    token = request.COOKIES.get(participation.COOKIE)
+    if code is None or not participation.valid_token(token):
+        return None
+    return (
+        Participant.objects.select_related("session__instrument")
+        .filter(session__code=code, token_hash=participation.token_hash(token))
+        .order_by("-session__created_at")
+        .first()
+    )
+
+
+def _phone_participant(request: HttpRequest, raw_code: str) -> Participant | None:
+    """The participant whose phone page this is, or None (then the device should join first).
+
+    A closed session keeps showing its thank-you page, unless its code has been given to a new
+    session since: then this device is sent to join that one.
+    """
+    code = codes.normalize(raw_code)
+    participant = _device_participant(request, code)
+    if (
+        participant is not None
+        and participant.session.is_closed
+        and participation.find_open_session(code) is not None
+    ):
+        return None
+    return participant
+
+
+def _set_device_cookie(request: HttpRequest, response: HttpResponse, token: str) -> None:
+    response.set_cookie(
+        participation.COOKIE,
+        token,
+        max_age=participation.COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+
+
+# Joining ----------------------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join_code(request: HttpRequest) -> HttpResponse:
+    """Type a code; it is forgiving about case, spaces and dashes, strict about guessing."""
+    if request.method == "GET":
+        return render(request, "sessions/phone/join_code.html")
+    raw = request.POST.get("code", "")[:40]
+    address = _address(request)
+    # Checked before the lookup, so a blocked address learns nothing about codes.
+    if participation.too_many_failures(address):
+        return _refused(request, _too_many_attempts())
+    session = participation.find_open_session(raw)
+    if session is None:
+        participation.record_failure(address)
+        context = {"code": raw, "error": _unknown_code().message}
+        return render(request, "sessions/phone/join_code.html", context, status=404)
+    return redirect("join", code=session.code)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def join(request: HttpRequest, code: str) -> HttpResponse:
+    address = _address(request)
+    if participation.too_many_failures(address):
+        return _refused(request, _too_many_attempts())
+    session = participation.find_open_session(code)
+    if session is None:
+        # A phone that took part in a session that has closed since still gets its thank-you.
+        if request.method == "GET" and _phone_participant(request, code) is not None:
+            return redirect("phone", code=codes.normalize(code))
+        participation.record_failure(address)
+        return _refused(request, _unknown_code())
+    if code != session.code:  # typed as "abc-def": continue on the one address
+        return redirect("join", code=session.code)
+    token = request.COOKIES.get(participation.COOKIE)
+    if participation.participant_for(session, token) is not None:
+        return redirect("phone", code=session.code)
+
+    if request.method == "GET":
+        if session.locked:
+            exc = NotAllowed(
+                _("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers.")
+            )
+            return _refused(request, exc)
+        return render(request, "sessions/phone/join.html", _join_context(session))
+
+    try:
+        participant, token, _created = participation.join(
+            session,
+            token,
+            name=request.POST.get("name", "")[:200],
+            partner_type=request.POST.get("partner_type", "")[:40],
+        )
+    except Refused as exc:
+        return _refused(request, exc)
+    response = redirect("phone", code=session.code)
+    response.status_code = 303
+    _set_device_cookie(request, response, token)
+    return response
+
+
+def _join_context(session: Session, **extra) -> dict:
+    return {
+        "session": session,
+        "pretty_code": codes.pretty(session.code),
+        "partner_types": Participant.PartnerType.choices,
+        **extra,
+    }
+
+
+# The phone page and its stages ------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def session_page(request: HttpRequest, code: str) -> HttpResponse:
+    participant = _phone_participant(request, code)
+    if participant is None:
+        return redirect("join", code=code)
+    session = participant.session
+    if code != session.code:
+        return redirect("phone", code=session.code)
+    context = _stage_context(participant)
+    return render(request, "sessions/phone/page.html", context)
+
+
+@never_cache
+@require_GET
+def state(request: HttpRequest, code: str) -> HttpResponse:
+    """The current stage as a fragment; 204 when the phone already shows it (?v=phase_version).
+
+    Polled as a fallback when the WebSocket cannot open, and fetched when the socket says that
+    something changed. A 204 swaps nothing, so a half-filled form stays as it is.
+    """
+    participant = _phone_participant(request, code)
+    if participant is None:
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("join", args=[code]))
+        return redirect("join", code=code)
+    if request.GET.get("v") == str(participant.session.phase_version):
+        return HttpResponse(status=204)
+    if not request.htmx:
+        return redirect("phone", code=participant.session.code)
+    return render(request, "sessions/phone/stage.html", _stage_context(participant))
+
+
+def _stage_context(participant: Participant) -> dict:
+    session = participant.session
+    context = {
+        "session": session,
+        "participant": participant,
+        "code": session.code,
+        "phase_version": session.phase_version,
+        "stage": _stage_name(session),
+        "partner_types": Participant.PartnerType.choices,
+    }
+    if context["stage"] == "lobby":
+        context["answer_count"] = Response.objects.filter(participant=participant).count()
+    elif context["stage"] == "scoring":
+        context["themes"] = _open_themes(participant)
+    elif context["stage"] == "priorities":
+        context["vote"] = _choice_block(
+            None,
+            answers.session_vote_options(session),
+            answers.SESSION_VOTE_MAX,
+            answers.choices_of(participant).get(None, set()),
+        )
+    return context
+
+
+def _stage_name(session: Session) -> str:
+    if session.phase == Phase.CLOSED:
+        return "closed"
+    if session.phase == Phase.SCORING:
+        return "scoring"
+    return session.phase
+
+
+def _open_themes(participant: Participant) -> list[dict]:
+    """The open themes with what this participant answered before; closed rounds show nothing."""
+    session = participant.session
+    instrument = session.instrument
+    open_ids = lifecycle.open_themes(session)
+    if not open_ids:
+        return []
+    stored = answers.answers_of(participant)
+    picks = answers.choices_of(participant)
+    items_by_theme: dict[int, list[Item]] = {}
+    for item in Item.objects.filter(
+        theme_id__in=open_ids, kind__in=(Item.Kind.STATEMENT, Item.Kind.PRIORITY)
+    ).select_related("theme"):
+        items_by_theme.setdefault(item.theme_id, []).append(item)
+
+    themes = []
+    for theme in instrument.themes.filter(pk__in=open_ids):
+        items = items_by_theme.get(theme.pk, [])
+        if not items:  # a theme of prompts only: nothing to answer on a phone
+            continue
+        statements, priorities = [], []
+        for item in items:
+            if item.is_statement:
+                statements.append(_statement(instrument, item, stored))
+            else:
+                options = [(o["key"], o["label"]) for o in item.options]
+                priorities.append(
+                    _choice_block(item, options, item.max_choices, picks.get(item.pk, set()))
+                )
+        themes.append({"theme": theme, "statements": statements, "priorities": priorities})
+    return themes
+
+
+def _statement(instrument, item: Item, stored: dict) -> dict:
+    answered = item.pk in stored
+    value = stored.get(item.pk)
+    points = [
+        {
+            "value": point,
+            "label": instrument.scale_label(point),
+            "checked": answered and value == point,
+        }
+        for point in instrument.scale_points
+    ]
+    return {
+        "item": item,
+        "field": f"item-{item.pk}",
+        "points": points,
+        "low_label": instrument.scale_label(instrument.scale_min),
+        "high_label": instrument.scale_label(instrument.scale_max),
+        "dont_know": instrument.dont_know_label,
+        "dont_know_value": answers.DONT_KNOW,
+        "dont_know_checked": answered and value is None,
+    }
+
+
+def _choice_block(item: Item | None, options, maximum, picked: set[str]) -> dict:
+    return {
+        "item": item,
+        "key": f"item-{item.pk}" if item is not None else "vote",
+        "options": [
+            {"key": key, "label": label, "checked": key in picked} for key, label in options
+        ],
+        "max": maximum,
+    }
+
+
+# Answers ----------------------------------------------------------------------------------------
+
+
+def _post_data(request: HttpRequest):
+    """request.POST, or Invalid when the body is bigger than a phone ever sends."""
+    try:
+        return request.POST
+    except (TooManyFieldsSent, RequestDataTooBig):
+        raise Invalid(_("Er is te veel tegelijk verstuurd.")) from None
+
+
+def _parse_answers(data) -> dict[int, str]:
+    """item-<id>=<value> fields, strictly: anything else in the body refuses the whole request."""
+    if len(data) > MAX_FIELDS + 1:
+        raise Invalid(_("Er is te veel tegelijk verstuurd."))
+    parsed: dict[int, str] = {}
+    for key, values in data.lists():
+        if key == CSRF_FIELD:
+            continue
+        match = ITEM_FIELD.fullmatch(key)
+        if match is None:
+            raise Invalid(_("Dit antwoord kunnen we niet lezen."))
+        if len(values) != 1 or not values[0].isascii() or len(values[0]) > 10:
+            raise Invalid(_("Dit antwoord kunnen we niet lezen."))
+        parsed[int(match.group(1))] = values[0]
+    if not parsed:
+        raise Invalid(_("Er is geen antwoord meegestuurd."))
+    return parsed
+
+
+@require_POST
+def answer(request: HttpRequest, code: str) -> HttpResponse:
+    """Store one or more scores: on change with htmx, or a whole theme from the plain form."""
+    try:
+        participant = _phone_participant(request, code)
+        if participant is None:
+            raise _not_joined()
+        values = _parse_answers(_post_data(request))
+        answers.answer_many(participant, values)
+    except Refused as exc:
+        return _refused(request, exc, code=code)
+    if request.htmx:
+        return render(request, "sessions/phone/_status.html", {"message": _("opgeslagen")})
+    return _saved(request, participant, anchor=f"item-{next(iter(values))}")
+
+
+def _parse_choice(data) -> tuple[int | None, list[str]]:
+    if len(data) > MAX_FIELDS + 2:
+        raise Invalid(_("Er is te veel tegelijk verstuurd."))
+    if set(data) - {CSRF_FIELD, "item", "option"}:
+        raise Invalid(_("Deze keuze kunnen we niet lezen."))
+    item_values = data.getlist("item")
+    options = data.getlist("option")
+    if len(item_values) > 1 or len(options) > MAX_FIELDS:
+        raise Invalid(_("Deze keuze kunnen we niet lezen."))
+    item_id = None
+    if item_values:
+        if not ITEM_ID.fullmatch(item_values[0]):
+            raise Invalid(_("Deze keuze kunnen we niet lezen."))
+        item_id = int(item_values[0])
+    if any(len(option) > 80 for option in options):
+        raise Invalid(_("Die keuze bestaat niet."))
+    return item_id, options
+
+
+@require_POST
+def choose(request: HttpRequest, code: str) -> HttpResponse:
+    """Replace the picks in one vote: a priority item, or (without item) the session's own vote."""
+    item_id = None
+    try:
+        participant = _phone_participant(request, code)
+        if participant is None:
+            raise _not_joined()
+        item_id, options = _parse_choice(_post_data(request))
+        answers.choose(participant, item_id, options)
+    except Refused as exc:
+        response = _refused(request, exc, code=code)
+        if request.htmx and participant is not None:
+            # The boxes on screen may no longer match what is stored (one too many ticked):
+            # put the stored picks back next to the message.
+            block = _stored_choice_block(participant, item_id)
+            if block is not None:
+                response.content += render(
+                    request, "sessions/phone/_choice_fields.html", {"block": block, "oob": True}
+                ).content
+        return response
+    if request.htmx:
+        return render(request, "sessions/phone/_status.html", {"message": _("opgeslagen")})
+    anchor = f"item-{item_id}" if item_id else "vote"
+    return _saved(request, participant, anchor=anchor)
+
+
+def _stored_choice_block(participant: Participant, item_id: int | None) -> dict | None:
+    picked = answers.choices_of(participant).get(item_id, set())
+    if item_id is None:
+        session = participant.session
+        if session.phase != Phase.PRIORITIES:
+            return None
+        options = answers.session_vote_options(session)
+        return _choice_block(None, options, answers.SESSION_VOTE_MAX, picked)
+    item = Item.objects.filter(
+        pk=item_id,
+        theme__instrument_id=participant.session.instrument_id,
+        kind=Item.Kind.PRIORITY,
+    ).first()
+    if item is None:
+        return None
+    options = [(o["key"], o["label"]) for o in item.options]
+    return _choice_block(item, options, item.max_choices, picked)
+
+
+@require_POST
+def profile(request: HttpRequest, code: str) -> HttpResponse:
+    """Name and partner type, both optional, changeable from the lobby."""
+    participant = _phone_participant(request, code)
+    if participant is None:
+        return _refused(request, _not_joined(), code=code)
+    if participant.session.is_closed:
+        return _refused(request, NotAllowed(_("Deze sessie is afgesloten.")), code=code)
+    participation.update_profile(
+        participant,
+        name=request.POST.get("name", "")[:200],
+        partner_type=request.POST.get("partner_type", "")[:40],
+    )
+    return _saved(request, participant)
+
+
+def _saved(request: HttpRequest, participant: Participant, anchor: str = "") -> HttpResponse:
+    messages.success(request, _("Opgeslagen"))
+    url = reverse("phone", args=[participant.session.code])
+    response = redirect(f"{url}#{anchor}" if anchor else url)
+    response.status_code = 303
+    return response
+
+
+def _refused(request: HttpRequest, exc: Refused, *, code: str | None = None) -> HttpResponse:
+    """htmx: the message goes into the item's status text; otherwise a page with a way back.
+
+    With a code the way back is the phone page (which sends a device that has not joined on to
+    the join page); without one it is the form to type a code again.
+    """
+    if request.htmx:
+        context = {"message": exc.message, "error": True}
+        return render(request, "sessions/phone/_status.html", context, status=exc.status)
+    normalized = codes.normalize(code or "")
+    if normalized:
+        back_url, back_label = reverse("phone", args=[normalized]), _("Terug naar de vragen")
+    else:
+        back_url, back_label = reverse("join_code"), _("Code opnieuw typen")
+    context = {"message": exc.message, "back_url": back_url, "back_label": back_label}
+    return render(request, "sessions/phone/refused.html", context, status=exc.status)
