@@ -1,0 +1,78 @@
+"""Real-browser tests: Playwright driving Debian's Chromium (the `chromium` package).
+
+CI installs Chromium (.ci/run), so there a missing browser fails the run; elsewhere the tests are
+skipped with the reason. Playwright's own browser download is never used.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Quiet and self-contained: no sandbox (containers), no GPU, and nothing that calls home.
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+RESULTS = Path(__file__).resolve().parents[2] / "test-results"
+
+# Dutch, as the people in the room: Chromium's default Accept-Language would pick English.
+DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "nl-NL"}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "nl-NL",
+}
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    reason = f"{CHROMIUM} is missing (Debian package chromium)"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI installs it, so this is a broken setup", pytrace=False)
+    pytest.skip(reason)
+
+
+@contextmanager
+def chromium() -> Iterator:
+    """A headless Chromium, closed afterwards.
+
+    Started inside the test, after the database work: while Playwright's sync API is active its
+    event loop counts as running in this thread, and Django refuses ORM calls from there.
+    """
+    require_chromium()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def save_screenshots(test_name: str, pages: dict) -> list[Path]:
+    """Full-page screenshots into test-results/, for reading a failure afterwards."""
+    RESULTS.mkdir(exist_ok=True)
+    saved = []
+    for label, page in pages.items():
+        if page is None or page.is_closed():
+            continue
+        path = RESULTS / f"{test_name}-{label}.png"
+        try:
+            page.screenshot(path=str(path), full_page=True, timeout=5000)
+        except Exception as exc:  # the failure itself matters more than its picture
+            print(f"screenshot {path.name} failed: {exc}")
+        else:
+            saved.append(path)
+    return saved

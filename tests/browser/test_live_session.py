@@ -1,0 +1,128 @@
+"""The whole live path in a real browser: phones join with the code and tap a score, and the
+facilitator's dashboard shows it without reloading.
+
+daphne serves the test database from a process of its own (channels' ChannelsLiveServerTestCase),
+so HTTP, WebSockets and the in-memory channel layer run as in `make run`.
+"""
+
+import re
+
+import pytest
+from channels.testing import ChannelsLiveServerTestCase
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from instruments.models import Item
+from sessions import lifecycle
+
+from .conftest import DESKTOP, PHONE, chromium, save_screenshots
+
+ALICE_PASSWORD = "alice-password-1"  # the alice persona in tests/conftest.py
+# Set on the dashboard before the phones start: still there at the end means no reload happened.
+NO_RELOAD = "window.__noReload = 1"
+# Counts the socket's messages from the very first one (the snapshot sent on connect).
+COUNT_WS_MESSAGES = """
+window.__wsMessages = 0;
+document.addEventListener("htmx:wsAfterMessage", function () { window.__wsMessages += 1; });
+"""
+LIVE_TIMEOUT = 5000  # ms: a tap reaches the dashboard within a second or so; this is slack
+
+
+@pytest.mark.browser
+class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
+    host = "127.0.0.1"
+
+    @pytest.fixture(autouse=True)
+    def _scoring_session(self, alice, lob):
+        """alice's session on the LOB instrument, scoring its first theme with statements.
+
+        Everything the database needs happens here, before the browser starts (see chromium()).
+        """
+        assert alice.check_password(ALICE_PASSWORD)
+        theme = lob.themes.filter(items__kind=Item.Kind.STATEMENT).distinct().first()
+        session = lifecycle.create_session(
+            alice, lob, title="Regiotafel LOB", partnership_name="LOB Regio West"
+        )
+        lifecycle.open_round(session, theme.pk)
+        self.session = session
+        self.statement = theme.items.filter(kind=Item.Kind.STATEMENT).first()
+        self.dashboard_path = reverse("session_dashboard", args=[session.pk])
+
+    def test_three_phones_tap_a_score_and_the_dashboard_shows_it_without_reloading(self):
+        pages = {"facilitator": None, "phone": None}
+        errors: list[str] = []
+        with chromium() as browser:
+            try:
+                facilitator = self._open_dashboard(browser, errors)
+                pages["facilitator"] = facilitator
+                item = facilitator.locator(f"#item-{self.statement.pk}")
+                expect(item).to_have_attribute("data-respondents", "0")
+                facilitator.evaluate(NO_RELOAD)
+
+                for number in (1, 2, 3):
+                    phone = browser.new_context(**PHONE).new_page()
+                    pages["phone"] = phone
+                    phone.on("pageerror", lambda exc, n=number: errors.append(f"phone {n}: {exc}"))
+                    self._join_and_tap_4(phone)
+                    if number == 2:
+                        # Anonymity: two answers arrive live, but no figures below three.
+                        expect(item).to_have_attribute(
+                            "data-respondents", "2", timeout=LIVE_TIMEOUT
+                        )
+                        expect(item.locator(".too-few")).to_contain_text("2 van 2")
+                        expect(item.locator(".mean")).to_have_count(0)
+                    if number < 3:
+                        phone.context.close()
+
+                expect(item).to_have_attribute("data-respondents", "3", timeout=LIVE_TIMEOUT)
+                expect(item.locator(".x-of-y")).to_contain_text("3 van 3", timeout=LIVE_TIMEOUT)
+                # Dutch number format: the dashboard speaks the facilitator's language.
+                expect(item.locator(".mean")).to_have_text("4,0", timeout=LIVE_TIMEOUT)
+                expect(facilitator.locator("#participant-count")).to_contain_text(
+                    "3 deelnemers", timeout=LIVE_TIMEOUT
+                )
+                assert facilitator.evaluate("window.__noReload") == 1, "the dashboard reloaded"
+                expect(facilitator.locator(".dashboard")).to_have_attribute("data-live", "open")
+                assert errors == [], errors
+            except BaseException:
+                # Inside the with: once the browser closes there is nothing left to picture.
+                for path in save_screenshots("live-session", pages):
+                    print(f"screenshot: {path}")
+                if errors:
+                    print("JavaScript errors:", *errors, sep="\n  ")
+                raise
+
+    def _open_dashboard(self, browser, errors: list[str]):
+        """Log in through the real form, land on the dashboard, wait for the live snapshot."""
+        page = browser.new_context(**DESKTOP).new_page()
+        page.on("pageerror", lambda exc: errors.append(f"facilitator: {exc}"))
+        page.add_init_script(COUNT_WS_MESSAGES)
+        page.goto(f"{self.live_server_url}{reverse('login')}?next={self.dashboard_path}")
+        page.locator("#id_username").fill("alice")
+        page.locator("#id_password").fill(ALICE_PASSWORD)
+        page.get_by_role("button", name="Inloggen").click()
+        expect(page).to_have_url(self.live_server_url + self.dashboard_path)
+        expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
+        # The socket's first message is the full snapshot: from here on every change shows.
+        page.wait_for_function("window.__wsMessages > 0", timeout=LIVE_TIMEOUT)
+        expect(page.locator("#participant-count")).to_contain_text("0 deelnemers")
+        return page
+
+    def _join_and_tap_4(self, phone) -> None:
+        code = self.session.code
+        phone.goto(f"{self.live_server_url}/")
+        # Typed as a person would copy it off the projector on a phone: lower case.
+        phone.locator("#id_code").fill(code.lower())
+        phone.get_by_role("button", name="Meedoen").click()
+        expect(phone).to_have_url(re.compile(rf"/j/{code}/$"))
+        expect(phone.get_by_role("heading", level=1)).to_have_text(self.session.title)
+        phone.get_by_role("button", name="Meedoen").click()
+        expect(phone).to_have_url(re.compile(rf"/s/{code}/$"))
+
+        statement = phone.locator("fieldset.statement").first
+        expect(statement).to_have_id(f"item-{self.statement.pk}")
+        expect(statement).to_contain_text(self.statement.text)
+        # The whole label is the touch target, not the small radio inside it.
+        statement.locator("label.point").filter(has=phone.locator("input[value='4']")).tap()
+        expect(statement.locator("input[value='4']")).to_be_checked()
+        expect(phone.locator(f"#status-item-{self.statement.pk}")).to_have_text("opgeslagen")
