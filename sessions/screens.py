@@ -1,0 +1,378 @@
+"""What the facilitator's dashboard and the projector show, as small fragments with stable ids.
+
+The full pages include the same fragment templates with the same context, so a live update is
+exactly what a reload would show. ``render_screen`` is what the ScreenConsumer calls: it returns
+the stored version and every fragment's outer HTML by id; the consumer sends only the changed
+ones and htmx's ws extension swaps each by id.
+
+Fragments rendered for the socket have no request: no CSRF token (htmx sends it as a header from
+the page's ``hx-headers``) and no Host. The join address and the facilitator's language are
+remembered from the last page view of the session for that reason.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from instruments.models import Item
+
+from . import codes
+from . import stats as calc
+from .answers import SESSION_VOTE_MAX
+from .models import Session
+from .results import ItemResult, OptionCount, SessionResults, ThemeResult, session_results
+
+VIEWS = ("facilitator", "projector")
+
+BAND_LABELS = {
+    calc.BAND_STERK: gettext_lazy("sterk punt"),
+    calc.BAND_AANDACHT: gettext_lazy("aandachtspunt"),
+    calc.BAND_ZORG: gettext_lazy("zorgpunt"),
+}
+
+# How many statements each list on the dashboard's "aandacht" panel shows.
+ATTENTION_SIZE = 5
+# What the socket renders without a request is remembered this long after a page view.
+REMEMBER_SECONDS = 60 * 60 * 24
+
+FRAGMENTS = "sessions/fragments/"
+
+
+# The pieces a fragment template reads ------------------------------------------------------------
+
+
+@dataclass
+class Bar:
+    value: int
+    count: int
+    x: float
+    y: float
+    height: float
+
+    @property
+    def center(self) -> float:
+        return self.x + Chart.BAR / 2
+
+    @property
+    def count_y(self) -> float:
+        return self.y - 5
+
+
+@dataclass
+class Chart:
+    """A 1–5 bar chart as plain numbers: the SVG is drawn by ``fragments/chart.html``."""
+
+    bars: list[Bar]
+    width: int
+    height: int
+    baseline: float
+    description: str
+
+    BAR = 28
+    SLOT = 40
+    TOP = 20  # room for the count above the tallest bar
+    AREA = 80
+    BOTTOM = 22  # room for the scale value under each bar
+
+    @property
+    def label_y(self) -> float:
+        return self.baseline + 16
+
+
+def make_chart(counts: tuple[int, ...], scale_min: int) -> Chart:
+    tallest = max(counts) if counts and max(counts) > 0 else 1
+    baseline = Chart.TOP + Chart.AREA
+    bars = []
+    for i, count in enumerate(counts):
+        height = round(Chart.AREA * count / tallest, 1)
+        bars.append(
+            Bar(
+                value=scale_min + i,
+                count=count,
+                x=i * Chart.SLOT + (Chart.SLOT - Chart.BAR) / 2,
+                y=baseline - height,
+                height=height,
+            )
+        )
+    description = _("Verdeling van de scores: %(parts)s") % {
+        "parts": "; ".join(
+            _("%(value)s: %(count)s keer") % {"value": bar.value, "count": bar.count}
+            for bar in bars
+        )
+    }
+    return Chart(
+        bars=bars,
+        width=len(counts) * Chart.SLOT,
+        height=Chart.TOP + Chart.AREA + Chart.BOTTOM,
+        baseline=baseline,
+        description=description,
+    )
+
+
+@dataclass
+class OptionView:
+    key: str
+    label: str
+    count: int
+    share: int  # percent of the most chosen option, for the bar's width
+
+
+def option_views(options: list[OptionCount], max_choices: int | None) -> tuple[list, bool]:
+    """The options with counts, and whether they may be shown at all.
+
+    Results hold counts per option, not how many people chose. Two lower bounds on the number
+    of people stand in for it: the most chosen option's count, and the picks divided by the
+    most one person may make. Shown only when one of them reaches the anonymity threshold.
+    """
+    counts = [o.count for o in options]
+    total, most = sum(counts), max(counts, default=0)
+    people_at_least = max(most, math.ceil(total / max(max_choices or 1, 1)))
+    shown = people_at_least >= calc.MIN_RESPONDENTS
+    views = [
+        OptionView(o.key, o.label, o.count, round(100 * o.count / most) if most else 0)
+        for o in options
+    ]
+    return views, shown
+
+
+@dataclass
+class ItemView:
+    id: int
+    kind: str
+    label: str
+    text: str
+    participants: int
+    respondents: int = 0
+    stats: calc.ItemStats | None = None
+    chart: Chart | None = None
+    options: list[OptionView] = field(default_factory=list)
+    options_shown: bool = False
+
+    @property
+    def is_statement(self) -> bool:
+        return self.kind == Item.Kind.STATEMENT
+
+    @property
+    def is_priority(self) -> bool:
+        return self.kind == Item.Kind.PRIORITY
+
+    @property
+    def fragment_id(self) -> str:
+        return f"item-{self.id}"
+
+
+def item_view(result: ItemResult, participants: int, scale_min: int) -> ItemView:
+    view = ItemView(
+        id=result.info.id,
+        kind=result.info.kind,
+        label=result.label,
+        text=result.info.text,
+        participants=participants,
+        respondents=result.answered,
+        stats=result.stats,
+    )
+    if result.stats is not None and not result.stats.hidden and result.stats.counts:
+        view.chart = make_chart(result.stats.counts, scale_min)
+    if view.is_priority:
+        view.options, view.options_shown = option_views(result.options, result.info.max_choices)
+    return view
+
+
+@dataclass
+class ThemeView:
+    id: int
+    title: str
+    background_title: str
+    background: str
+    items: list[ItemView]
+    prompts: list
+    mean: float | None
+    band: str | None
+    answered: int
+    participants: int
+    is_open: bool
+    revealed: bool
+    breakdown: dict[str, float] | None
+
+    @property
+    def band_label(self) -> str:
+        return BAND_LABELS.get(self.band, "")
+
+    @property
+    def statements(self) -> list[ItemView]:
+        return [i for i in self.items if i.is_statement]
+
+    @property
+    def scored(self) -> bool:
+        """Has something phones answer (statements or a priority question)."""
+        return bool(self.items)
+
+    @property
+    def on_projector(self) -> bool:
+        return self.scored and (self.is_open or self.revealed)
+
+    @property
+    def fragment_id(self) -> str:
+        return f"theme-{self.id}-summary"
+
+
+def theme_view(result: ThemeResult, participants: int, scale_min: int) -> ThemeView:
+    kinds = (Item.Kind.STATEMENT, Item.Kind.PRIORITY)
+    return ThemeView(
+        id=result.info.id,
+        title=result.info.title,
+        background_title=result.info.background_title,
+        background=result.info.background,
+        items=[item_view(r, participants, scale_min) for r in result.items if r.info.kind in kinds],
+        prompts=[r.info for r in result.items if r.info.kind == Item.Kind.PROMPT],
+        mean=result.mean,
+        band=result.band,
+        answered=result.answered,
+        participants=participants,
+        is_open=result.is_open,
+        revealed=result.revealed,
+        breakdown=result.breakdown,
+    )
+
+
+# Context shared by the page views and the socket --------------------------------------------
+
+
+def join_url(join_base: str, code: str) -> str:
+    return f"{join_base}{reverse('join', args=[code])}" if join_base else ""
+
+
+def screen_context(session: Session, results: SessionResults, view: str, *, join_base: str) -> dict:
+    scale_min = session.instrument.scale_min
+    themes = [theme_view(t, results.participants, scale_min) for t in results.themes]
+    statements = [i for t in themes for i in t.statements]
+    by_id = {i.id: i for i in statements}
+    shown = [r for r in results.statements if r.stats and not r.stats.hidden]
+    lowest = [by_id[r.info.id] for r in sorted(shown, key=lambda r: calc.sort_key_lowest(r.stats))]
+    divided = [
+        by_id[r.info.id] for r in sorted(shown, key=lambda r: calc.sort_key_divided(r.stats))
+    ]
+    vote_options, votes_shown = option_views(results.votes, SESSION_VOTE_MAX)
+    current = next((t for t in themes if t.id == session.current_theme_id), None)
+    return {
+        "session": session,
+        "view": view,
+        "phase": results.phase,
+        "phase_label": Session.Phase(results.phase).label,
+        "phases": [
+            {"value": value, "label": label, "current": value == results.phase}
+            for value, label in Session.Phase.choices
+        ],
+        "modes": [
+            {"value": value, "label": label, "current": value == session.scoring_mode}
+            for value, label in Session.Mode.choices
+        ],
+        "is_closed": results.phase == Session.Phase.CLOSED,
+        "current_theme": current,
+        "open_themes": [t for t in themes if t.is_open],
+        "pretty_code": codes.pretty(session.code),
+        "join_url": join_url(join_base, session.code),
+        "participants": results.participants,
+        "themes": themes,
+        "attention_lowest": lowest[:ATTENTION_SIZE],
+        "attention_divided": divided[:ATTENTION_SIZE],
+        "votes": vote_options,
+        "votes_shown": votes_shown,
+        "votes_on_projector": results.phase in (Session.Phase.FOLLOWUP, Session.Phase.CLOSED),
+        "scale_low": session.instrument.scale_label(session.instrument.scale_min),
+        "scale_high": session.instrument.scale_label(session.instrument.scale_max),
+        "dont_know_label": session.instrument.dont_know_label,
+    }
+
+
+def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
+    """(id, template, extra context) of every fragment a screen is made of."""
+    if ctx["view"] == "projector":
+        specs = [
+            ("participant-count", FRAGMENTS + "participant_count.html", {}),
+            ("projector-stage", FRAGMENTS + "projector_stage.html", {}),
+            ("votes", FRAGMENTS + "projector_votes.html", {}),
+        ]
+        for theme in ctx["themes"]:
+            if not theme.scored:
+                continue
+            specs.append((theme.fragment_id, FRAGMENTS + "projector_theme.html", {"theme": theme}))
+            for item in theme.items:
+                specs.append(
+                    (
+                        item.fragment_id,
+                        FRAGMENTS + "projector_item.html",
+                        {"item": item, "theme": theme},
+                    )
+                )
+        return specs
+    specs = [
+        ("participant-count", FRAGMENTS + "participant_count.html", {}),
+        ("phase-panel", FRAGMENTS + "phase_panel.html", {}),
+        ("attention", FRAGMENTS + "attention.html", {}),
+        ("votes", FRAGMENTS + "votes.html", {}),
+    ]
+    for theme in ctx["themes"]:
+        specs.append((theme.fragment_id, FRAGMENTS + "theme_summary.html", {"theme": theme}))
+        for item in theme.items:
+            specs.append((item.fragment_id, FRAGMENTS + "item.html", {"item": item}))
+    return specs
+
+
+def page_context(session: Session, view: str, *, join_base: str) -> dict:
+    """Everything a full page needs: the same context the socket renders its fragments with."""
+    results = session_results(session.pk, breakdown=view == "facilitator")
+    return screen_context(session, results, view, join_base=join_base)
+
+
+# Remembered from the last page view, for renders without a request --------------------------
+
+
+def _key(session_id: int, what: str) -> str:
+    return f"reflectie:screen:{session_id}:{what}"
+
+
+def remember_page(session_id: int, *, join_base: str, language: str | None = None) -> None:
+    values = {_key(session_id, "join_base"): join_base}
+    if language:
+        values[_key(session_id, "language")] = language
+    cache.set_many(values, REMEMBER_SECONDS)
+
+
+def screen_language(session: Session, view: str, remembered: str | None = None) -> str:
+    """The projector speaks the session's language; the dashboard its facilitator's."""
+    if view == "facilitator" and remembered:
+        return remembered
+    return session.language or settings.LANGUAGE_CODE
+
+
+# What the consumer calls ----------------------------------------------------------------------
+
+
+def render_screen(session_id: int, view: str) -> tuple[int, dict[str, str]]:
+    """(stored version, {fragment id: outer HTML}) of one screen of a session."""
+    if view not in VIEWS:
+        raise ValueError(f"unknown screen {view!r}")
+    # Results first, session second: if the session changes in between, the version returned
+    # is the older one, so the consumer's next tick sees a difference and renders again.
+    results = session_results(session_id, breakdown=view == "facilitator")
+    session = Session.objects.select_related("instrument").get(pk=session_id)
+    remembered = cache.get_many([_key(session_id, "join_base"), _key(session_id, "language")])
+    join_base = remembered.get(_key(session_id, "join_base")) or settings.SITE_URL
+    language = screen_language(session, view, remembered.get(_key(session_id, "language")))
+    with translation.override(language):
+        ctx = screen_context(session, results, view, join_base=join_base)
+        fragments = {
+            fragment_id: render_to_string(template, {**ctx, **extra}).strip()
+            for fragment_id, template, extra in fragment_specs(ctx)
+        }
+    return results.version, fragments

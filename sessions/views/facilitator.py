@@ -1,0 +1,203 @@
+"""The facilitator's side: create a session, run it from the dashboard, show the projector.
+
+Only the session's own facilitator (or staff) sees or controls it; anyone else gets a 404, so
+they learn nothing about it. Controls are small POST views that redirect back; htmx requests
+get an empty answer instead, because the dashboard's socket brings the change to every screen.
+"""
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from instruments.models import Instrument
+from reflectie.netinfo import join_base_url
+
+from .. import lifecycle, qr, screens
+from ..access import get_session_for_user
+from ..errors import Invalid, Refused
+from ..models import Partnership, Session
+from .refusals import refusal
+
+
+class NewSessionForm(forms.Form):
+    instrument = forms.ModelChoiceField(
+        label=_("Instrument"),
+        queryset=Instrument.objects.none(),
+        empty_label=None,
+        error_messages={
+            "required": _("Kies een instrument."),
+            "invalid_choice": _("Kies een instrument uit de lijst."),
+        },
+    )
+    title = forms.CharField(
+        label=_("Titel van de sessie"),
+        max_length=200,
+        error_messages={"required": _("Geef de sessie een titel.")},
+    )
+    partnership_name = forms.CharField(
+        label=_("Samenwerkingsverband"),
+        max_length=200,
+        help_text=_("Sessies van hetzelfde samenwerkingsverband worden met elkaar vergeleken."),
+        error_messages={"required": _("Vul het samenwerkingsverband in.")},
+        widget=forms.TextInput(attrs={"list": "partnerships", "autocomplete": "off"}),
+    )
+    scoring_mode = forms.ChoiceField(
+        label=_("Scoren"),
+        choices=Session.Mode.choices,
+        initial=Session.Mode.THEME,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Kies hoe er gescoord wordt.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["instrument"].queryset = Instrument.objects.latest_versions()
+
+
+@login_required
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = Session.objects.select_related("instrument", "partnership", "facilitator")
+    if not request.user.is_staff:
+        sessions = sessions.filter(facilitator=request.user)
+    return render(request, "sessions/facilitator/session_list.html", {"sessions": sessions})
+
+
+@login_required
+def new_session(request: HttpRequest) -> HttpResponse:
+    form = NewSessionForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                session = lifecycle.create_session(
+                    request.user,
+                    form.cleaned_data["instrument"],
+                    title=form.cleaned_data["title"],
+                    partnership_name=form.cleaned_data["partnership_name"],
+                    scoring_mode=form.cleaned_data["scoring_mode"],
+                )
+            except Invalid as exc:
+                form.add_error(None, exc.message)
+            except Refused as exc:
+                return refusal(request, exc)
+            else:
+                return redirect("session_dashboard", session.pk)
+        status = 400
+    partnerships = Partnership.objects.filter(owner=request.user).values_list("name", flat=True)
+    return render(
+        request,
+        "sessions/facilitator/new_session.html",
+        {"form": form, "partnerships": partnerships},
+        status=status,
+    )
+
+
+@login_required
+def dashboard(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    join_base = join_base_url(request)
+    screens.remember_page(session.pk, join_base=join_base, language=translation.get_language())
+    context = screens.page_context(session, "facilitator", join_base=join_base)
+    return render(request, "sessions/facilitator/dashboard.html", context)
+
+
+@login_required
+def projector(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    join_base = join_base_url(request)
+    screens.remember_page(session.pk, join_base=join_base)
+    # The room reads the projector: it speaks the session's language, as its live updates do.
+    with translation.override(screens.screen_language(session, "projector")):
+        context = screens.page_context(session, "projector", join_base=join_base)
+        return render(request, "sessions/projector/projector.html", context)
+
+
+@login_required
+def qr_svg(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    url = screens.join_url(join_base_url(request), session.code)
+    response = HttpResponse(qr.qr_svg(url), content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# Controls ---------------------------------------------------------------------------------------
+
+
+def _done(request: HttpRequest, session: Session, anchor: str = "") -> HttpResponse:
+    """After a control: htmx gets an empty answer (it clears the status line; the socket shows
+    the change), a plain form goes back to the dashboard."""
+    if request.htmx:
+        return HttpResponse("")
+    return redirect(reverse("session_dashboard", args=[session.pk]) + anchor)
+
+
+def _theme_id(request: HttpRequest) -> int:
+    raw = request.POST.get("theme", "")
+    if not raw.isdigit():
+        raise Invalid(_("Kies een thema."))
+    return int(raw)
+
+
+@login_required
+@require_POST
+def set_phase(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    try:
+        lifecycle.set_phase(session, request.POST.get("phase", ""))
+    except Refused as exc:
+        return refusal(request, exc)
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def open_round(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    try:
+        theme_id = _theme_id(request)
+        lifecycle.open_round(session, theme_id)
+    except Refused as exc:
+        return refusal(request, exc)
+    return _done(request, session, f"#theme-{theme_id}")
+
+
+@login_required
+@require_POST
+def set_mode(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    try:
+        lifecycle.set_scoring_mode(session, request.POST.get("mode", ""))
+    except Refused as exc:
+        return refusal(request, exc)
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def set_lock(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    raw = request.POST.get("locked", "")
+    if raw not in ("0", "1"):
+        return refusal(request, Invalid(_("Kies open of gesloten.")))
+    lifecycle.set_locked(session, raw == "1")
+    return _done(request, session)
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = get_session_for_user(request.user, session_id)
+    try:
+        theme_id = _theme_id(request)
+        if request.POST.get("shown") not in ("0", "1"):
+            raise Invalid(_("Kies tonen of verbergen."))
+        lifecycle.set_revealed(session, theme_id, request.POST["shown"] == "1")
+    except Refused as exc:
+        return refusal(request, exc)
+    return _done(request, session, f"#theme-{theme_id}")

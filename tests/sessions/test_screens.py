@@ -1,0 +1,174 @@
+"""render_screen: the fragments the ScreenConsumer sends, by stable id."""
+
+import re
+
+import pytest
+
+from sessions import answers, lifecycle, participation, screens
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(alice, lob):
+    session = lifecycle.create_session(alice, lob, title="Regio West", partnership_name="West")
+    lifecycle.set_scoring_mode(session, "all")
+    lifecycle.set_phase(session, "scoring")
+    return session
+
+
+def statements(session):
+    return [
+        item
+        for theme in session.instrument.themes.all()
+        for item in theme.items.filter(kind="statement")
+    ]
+
+
+def phones(session, n):
+    return [participation.join(session, None)[0] for _ in range(n)]
+
+
+@pytest.mark.parametrize("view", screens.VIEWS)
+def test_every_fragment_is_one_element_carrying_its_own_id(session, view):
+    _version, fragments = screens.render_screen(session.pk, view)
+    assert "participant-count" in fragments
+    for fragment_id, html in fragments.items():
+        assert re.match(rf'<\w+ id="{fragment_id}"', html), fragment_id
+        assert html.count(f'id="{fragment_id}"') == 1
+
+
+def test_the_facilitator_screen_has_the_panels_and_one_fragment_per_theme_and_statement(session):
+    _version, fragments = screens.render_screen(session.pk, "facilitator")
+    assert {"participant-count", "phase-panel", "attention", "votes"} <= set(fragments)
+    for theme in session.instrument.themes.all():
+        assert f"theme-{theme.pk}-summary" in fragments
+    for item in statements(session):
+        assert f"item-{item.pk}" in fragments
+
+
+def test_ids_stay_the_same_from_one_render_to_the_next(session):
+    _v1, before = screens.render_screen(session.pk, "facilitator")
+    phones(session, 2)
+    _v2, after = screens.render_screen(session.pk, "facilitator")
+    assert list(before) == list(after)
+
+
+def test_the_version_is_the_sessions_stored_version(session):
+    version, _fragments = screens.render_screen(session.pk, "projector")
+    session.refresh_from_db()
+    assert version == session.version
+
+
+def test_a_new_answer_changes_only_the_affected_statement_and_its_sums(session):
+    first, second, *rest = statements(session)
+    crowd = phones(session, 4)
+    for phone, value in zip(crowd[:3], ["2", "4", "5"], strict=True):
+        answers.answer(phone, first.pk, value)
+    version, before = screens.render_screen(session.pk, "facilitator")
+
+    answers.answer(crowd[3], first.pk, "1")
+    new_version, after = screens.render_screen(session.pk, "facilitator")
+
+    assert new_version > version
+    changed = {key for key in before if before[key] != after[key]}
+    assert f"item-{first.pk}" in changed
+    assert changed <= {f"item-{first.pk}", f"theme-{first.theme_id}-summary", "attention"}
+    assert f"item-{second.pk}" not in changed
+
+
+def test_a_new_participant_changes_the_count(session):
+    _v, before = screens.render_screen(session.pk, "facilitator")
+    phones(session, 1)
+    _v, after = screens.render_screen(session.pk, "facilitator")
+    assert before["participant-count"] != after["participant-count"]
+    assert "<strong>1</strong> deelnemer" in after["participant-count"]
+
+
+def test_the_facilitator_sees_the_respondents_of_each_statement(session):
+    item = statements(session)[0]
+    for phone in phones(session, 3):
+        answers.answer(phone, item.pk, "3")
+    _v, fragments = screens.render_screen(session.pk, "facilitator")
+    assert re.match(
+        rf'<article id="item-{item.pk}"[^>]*data-respondents="3"', fragments[f"item-{item.pk}"]
+    )
+
+
+def test_the_projector_shows_no_distribution_until_revealed(session):
+    item = statements(session)[0]
+    for phone, value in zip(phones(session, 3), ["1", "3", "5"], strict=True):
+        answers.answer(phone, item.pk, value)
+    _v, fragments = screens.render_screen(session.pk, "projector")
+    assert "<svg" not in fragments[f"item-{item.pk}"]
+    assert "<strong>3</strong> van 3 beantwoord" in fragments[f"item-{item.pk}"]
+
+    lifecycle.set_revealed(session, item.theme_id, True)
+    _v, fragments = screens.render_screen(session.pk, "projector")
+    assert "<svg" in fragments[f"item-{item.pk}"]
+    assert "grote verdeeldheid" in fragments[f"item-{item.pk}"]
+
+
+def test_the_projector_has_no_controls(session):
+    _v, fragments = screens.render_screen(session.pk, "projector")
+    assert not any("<form" in html for html in fragments.values())
+
+
+def test_socket_renders_use_the_address_remembered_from_the_page(session, settings):
+    settings.SITE_URL = ""
+    lifecycle.set_phase(session, "lobby")
+    screens.remember_page(session.pk, join_base="http://192.168.1.20:8000")
+    _v, fragments = screens.render_screen(session.pk, "projector")
+    assert f"http://192.168.1.20:8000/j/{session.code}/" in fragments["projector-stage"]
+
+
+def test_the_dashboard_socket_speaks_the_facilitators_language_the_projector_the_sessions(
+    session,
+):
+    screens.remember_page(session.pk, join_base="", language="en")
+    assert screens.screen_language(session, "facilitator", "en") == "en"
+    assert screens.screen_language(session, "projector", "en") == session.language == "nl"
+    assert screens.screen_language(session, "facilitator", None) == "nl"
+
+
+def test_rendering_takes_a_handful_of_queries(session, django_assert_max_num_queries):
+    crowd = phones(session, 5)
+    for phone in crowd:
+        for item in statements(session)[:4]:
+            answers.answer(phone, item.pk, "4")
+    screens.render_screen(session.pk, "facilitator")  # warms the instrument's structure cache
+    with django_assert_max_num_queries(8):
+        screens.render_screen(session.pk, "facilitator")
+    with django_assert_max_num_queries(7):
+        screens.render_screen(session.pk, "projector")
+
+
+def test_an_unknown_view_is_refused(session):
+    with pytest.raises(ValueError):
+        screens.render_screen(session.pk, "secret")
+
+
+def test_the_chart_scales_bars_to_the_tallest_and_describes_itself():
+    chart = screens.make_chart((0, 1, 2, 4, 0), scale_min=1)
+    heights = [bar.height for bar in chart.bars]
+    assert heights == [0, 20, 40, 80, 0]
+    assert [bar.value for bar in chart.bars] == [1, 2, 3, 4, 5]
+    assert "4: 4 keer" in chart.description
+
+
+@pytest.mark.parametrize(
+    ("counts", "max_choices", "shown"),
+    [
+        ([1, 1, 0], 3, False),  # could be one person picking two
+        ([3, 0, 0], 3, True),  # three people picked the first
+        ([2, 2, 2], 2, True),  # six picks, two each at most: at least three people
+        ([1, 1, 1], 1, True),
+        ([2, 1, 0], 3, False),
+    ],
+)
+def test_option_counts_are_shown_only_when_at_least_three_people_chose(counts, max_choices, shown):
+    from sessions.results import OptionCount
+
+    options = [OptionCount(str(i), str(i), c) for i, c in enumerate(counts)]
+    _views, is_shown = screens.option_views(options, max_choices)
+    assert is_shown is shown
