@@ -38,9 +38,14 @@ class ThemeInfo:
     items: tuple[ItemInfo, ...]
 
 
-@lru_cache(maxsize=64)
-def instrument_structure(instrument_id: int) -> tuple[ThemeInfo, ...]:
+def instrument_structure(instrument: Instrument) -> tuple[ThemeInfo, ...]:
     """Themes and items of a version. Safe to keep: a version in use is never edited."""
+    # The creation time is part of the key: a deleted and re-created row may get the same id.
+    return _structure(instrument.pk, instrument.created_at)
+
+
+@lru_cache(maxsize=64)
+def _structure(instrument_id: int, created_at) -> tuple[ThemeInfo, ...]:
     instrument = Instrument.objects.get(pk=instrument_id)
     return tuple(
         ThemeInfo(
@@ -130,10 +135,14 @@ class SessionResults:
 
 
 def session_results(session_id: int, *, breakdown: bool = False) -> SessionResults:
-    session = Session.objects.only(
-        "id", "version", "phase", "instrument_id", "scoring_mode", "current_theme_id",
-        "revealed_theme_ids",
-    ).get(pk=session_id)  # fmt: skip
+    session = (
+        Session.objects.select_related("instrument")
+        .only(
+            "id", "version", "phase", "scoring_mode", "current_theme_id", "revealed_theme_ids",
+            "instrument__created_at", "instrument__scale_min", "instrument__scale_max",
+        )
+        .get(pk=session_id)
+    )  # fmt: skip
     participants = Participant.objects.filter(session_id=session_id).count()
 
     counts: dict[int, Counter] = defaultdict(Counter)
@@ -154,10 +163,10 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
     ):
         picks[item_id][option] += n
 
-    structure = instrument_structure(session.instrument_id)
+    structure = instrument_structure(session.instrument)
     open_ids = _open_theme_ids(session, structure)
     by_type = _partner_means(session_id) if breakdown else {}
-    scale = _scale(session.instrument_id)
+    scale = (session.instrument.scale_min, session.instrument.scale_max)
     themes = []
     for theme in structure:
         items = [
@@ -188,12 +197,6 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         themes=themes,
         votes=votes,
     )
-
-
-@lru_cache(maxsize=64)
-def _scale(instrument_id: int) -> tuple[int, int]:
-    instrument = Instrument.objects.only("scale_min", "scale_max").get(pk=instrument_id)
-    return instrument.scale_min, instrument.scale_max
 
 
 def _open_theme_ids(session: Session, structure) -> set[int]:

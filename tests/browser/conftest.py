@@ -6,10 +6,14 @@ skipped with the reason. Playwright's own browser download is never used.
 
 import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from asgiref.sync import SyncToAsync
+from channels.layers import channel_layers
+from daphne.testing import DaphneProcess
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -76,3 +80,18 @@ def save_screenshots(test_name: str, pages: dict) -> list[Path]:
         else:
             saved.append(path)
     return saved
+
+
+class FreshDaphneProcess(DaphneProcess):
+    """The live server, forked from the test process, without that process's live state.
+
+    A fork copies what earlier async tests left behind: asgiref's single-thread executor (whose
+    worker thread does not survive the fork, so every database call from a consumer would wait
+    forever) and the in-memory channel layer bound to the parent's event loop. The server makes
+    its own, as a real daphne process would.
+    """
+
+    def run(self):
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+        channel_layers.backends.clear()
+        super().run()

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from instruments.models import Item
 from sessions import lifecycle
 
-from .conftest import DESKTOP, PHONE, chromium, save_screenshots
+from .conftest import DESKTOP, PHONE, FreshDaphneProcess, chromium, save_screenshots
 
 ALICE_PASSWORD = "alice-password-1"  # the alice persona in tests/conftest.py
 # Set on the dashboard before the phones start: still there at the end means no reload happened.
@@ -30,6 +30,7 @@ LIVE_TIMEOUT = 5000  # ms: a tap reaches the dashboard within a second or so; th
 
 @pytest.mark.browser
 class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
+    ProtocolServerProcess = FreshDaphneProcess
     host = "127.0.0.1"
 
     @pytest.fixture(autouse=True)
