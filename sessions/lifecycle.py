@@ -79,13 +79,13 @@ def set_phase(session: Session, phase: str) -> Session:
     fields = {"phase": phase}
     if phase == Phase.CLOSED:
         fields["closed_at"] = timezone.now()
-    return _change(session, **fields)
+    return change(session, **fields)
 
 
 def set_scoring_mode(session: Session, mode: str) -> Session:
     if mode not in Session.Mode.values:
         raise Invalid(_("Onbekende manier van scoren."))
-    return _change(session, scoring_mode=mode)
+    return change(session, scoring_mode=mode)
 
 
 def open_round(session: Session, theme_id: int) -> Session:
@@ -95,12 +95,12 @@ def open_round(session: Session, theme_id: int) -> Session:
         raise Invalid(_("Dit thema hoort niet bij deze sessie."))
     if session.is_closed:
         raise Conflict(_("Deze sessie is afgesloten."))
-    return _change(session, current_theme=theme, phase=Phase.SCORING, scoring_mode="theme")
+    return change(session, current_theme=theme, phase=Phase.SCORING, scoring_mode="theme")
 
 
 def set_locked(session: Session, locked: bool) -> Session:
     # Phones look the same whether the room is locked or not, so they are not told.
-    return _change(session, phones=False, locked=locked)
+    return change(session, phones=False, locked=locked)
 
 
 def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:
@@ -110,10 +110,10 @@ def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:
     if shown:
         revealed.append(theme_id)
     # The projector shows it; phones do not change, so they are not told.
-    return _change(session, phones=False, revealed_theme_ids=revealed)
+    return change(session, phones=False, revealed_theme_ids=revealed)
 
 
-def _change(session: Session, *, phones: bool = True, **fields) -> Session:
+def change(session: Session, *, phones: bool = True, **fields) -> Session:
     """Store a change, bump the versions and tell the screens (and phones) after commit."""
     with transaction.atomic():
         for name, value in fields.items():

@@ -164,9 +164,7 @@ async def test_a_phone_with_a_forged_token_is_refused(alice, lob):
 
 async def test_a_phone_is_told_to_fetch_the_new_stage_when_the_phase_changes(alice, lob):
     session, _items = await make_session(alice, lob)
-    _participant, token, _created = await database_sync_to_async(participation.join)(
-        session, None
-    )
+    _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     cookies = {participation.COOKIE: token}
     async with connected(f"/ws/s/{session.code}/", cookies=cookies) as (ws, ok, _code):
         assert ok
@@ -178,9 +176,7 @@ async def test_a_phone_is_told_to_fetch_the_new_stage_when_the_phase_changes(ali
 
 async def test_phones_are_not_told_about_other_phones_answers(alice, lob):
     session, items = await make_session(alice, lob)
-    participant, token, _created = await database_sync_to_async(participation.join)(
-        session, None
-    )
+    participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     others = await join_phones(session, 2)
     async with connected(f"/ws/s/{session.code}/", cookies={participation.COOKIE: token}) as (
         ws,

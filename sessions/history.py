@@ -1,0 +1,224 @@
+"""A partnership over time: earlier agreements, how they went, and how the themes moved.
+
+Sessions of one partnership are compared when they ran the same instrument (by slug, so a newer
+version of it still counts); themes are matched by key across versions. Agreements belong to the
+partnership: each later session looks back at the ones still open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from . import agreements as agreement_service
+from . import lifecycle, results
+from . import stats as calc
+from .errors import Invalid, NotAllowed
+from .models import Agreement, AgreementReview, Session
+
+BAND_LABELS = {
+    calc.BAND_STERK: _("sterk punt"),
+    calc.BAND_AANDACHT: _("aandachtspunt"),
+    calc.BAND_ZORG: _("zorgpunt"),
+}
+MAX_NOTE = 500
+
+
+def band_label(band: str | None) -> str:
+    return str(BAND_LABELS.get(band, "")) if band else ""
+
+
+def _earlier(session: Session):
+    """Sessions of the same partnership that were created before this one, newest first."""
+    return (
+        Session.objects.filter(partnership_id=session.partnership_id)
+        .filter(
+            Q(created_at__lt=session.created_at)
+            | Q(created_at=session.created_at, pk__lt=session.pk)
+        )
+        .exclude(pk=session.pk)
+        .order_by("-created_at", "-pk")
+    )
+
+
+def previous_session(session: Session) -> Session | None:
+    """The latest earlier session of this partnership with the same instrument (any version)."""
+    return (
+        _earlier(session)
+        .filter(instrument__slug=session.instrument.slug)
+        .select_related("instrument")
+        .first()
+    )
+
+
+# Earlier agreements and their review ------------------------------------------------------------
+
+
+@dataclass
+class EarlierAgreement:
+    agreement: Agreement
+    view: agreement_service.AgreementView
+    session: Session  # where it was made
+    status: str  # "" until reviewed in this session
+    status_label: str
+    note: str
+    earlier_status: str  # how it stood after the last review before this session
+
+
+def earlier_agreements(session: Session) -> list[EarlierAgreement]:
+    """Agreements of earlier sessions that are still open, with their review for this session.
+
+    Open means: not marked "gedaan" or "gestopt" in any session before this one. So the previous
+    session's agreements come back, and so does an older one that was "loopt nog" last time.
+    """
+    earlier = list(_earlier(session).select_related("instrument"))
+    if not earlier:
+        return []
+    by_id = {s.pk: s for s in earlier}
+    candidates = list(
+        Agreement.objects.filter(session_id__in=by_id).order_by(
+            "session__created_at", "position", "pk"
+        )
+    )
+    reviews = AgreementReview.objects.filter(agreement__in=candidates)
+    here: dict[int, AgreementReview] = {}
+    before: dict[int, tuple] = {}  # agreement id -> (session created_at, status) of latest review
+    for review in reviews.select_related("session"):
+        if review.session_id == session.pk:
+            here[review.agreement_id] = review
+        elif review.session_id in by_id and review.status:
+            key = (review.session.created_at, review.session_id)
+            if review.agreement_id not in before or before[review.agreement_id][0] < key:
+                before[review.agreement_id] = (key, review.status)
+    closed = {AgreementReview.Status.DONE, AgreementReview.Status.STOPPED}
+    labels = dict(AgreementReview.Status.choices)
+    result = []
+    views_cache: dict[int, dict] = {}
+    for agreement in candidates:
+        earlier_status = before.get(agreement.pk, (None, ""))[1]
+        if earlier_status in closed and agreement.pk not in here:
+            continue
+        origin = by_id[agreement.session_id]
+        if origin.pk not in views_cache:
+            views_cache[origin.pk] = {
+                "fields": agreement_service.fields_of(origin),
+                "refs": dict(agreement_service.reference_choices(origin)),
+            }
+        cached = views_cache[origin.pk]
+        review = here.get(agreement.pk)
+        status = review.status if review else ""
+        result.append(
+            EarlierAgreement(
+                agreement=agreement,
+                view=agreement_service.view(agreement, cached["fields"], cached["refs"]),
+                session=origin,
+                status=status,
+                status_label=str(labels.get(status, "")) if status else "",
+                note=review.note if review else "",
+                earlier_status=earlier_status,
+            )
+        )
+    return result
+
+
+def review(session: Session, agreement_id, status: str, note: str = "") -> AgreementReview:
+    """Record how an earlier agreement went, as seen in this session (upsert)."""
+    try:
+        pk = int(agreement_id)
+    except (TypeError, ValueError):
+        raise Invalid(_("Onbekende afspraak.")) from None
+    status = (status or "").strip()
+    if status and status not in AgreementReview.Status.values:
+        raise Invalid(_("Kies gedaan, loopt nog of gestopt."))
+    if not isinstance(note, str):
+        raise Invalid(_("De toelichting moet een tekst zijn."))
+    note = " ".join(note.split())
+    if len(note) > MAX_NOTE:
+        raise Invalid(_("De toelichting is te lang: hooguit %(max)s tekens.") % {"max": MAX_NOTE})
+    agreement = Agreement.objects.select_related("session").filter(pk=pk).first()
+    if agreement is None:
+        raise Invalid(_("Onbekende afspraak."))
+    if not _earlier(session).filter(pk=agreement.session_id).exists():
+        raise NotAllowed(
+            _("Alleen afspraken uit eerdere sessies van dit samenwerkingsverband kun je bespreken.")
+        )
+    with transaction.atomic():
+        obj, _created = AgreementReview.objects.update_or_create(
+            agreement=agreement, session=session, defaults={"status": status, "note": note}
+        )
+        lifecycle.change(session, phones=True)
+    return obj
+
+
+# Theme trends -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeTrend:
+    key: str
+    title: str
+    current: float | None
+    previous: float | None
+    trend: calc.Trend | None
+
+    @property
+    def band(self) -> str | None:
+        return calc.band(self.current)
+
+    @property
+    def band_label(self) -> str:
+        return band_label(self.band)
+
+    @property
+    def summary(self) -> str:
+        """One line for a PDF or a screen: "↑ +0,4 · aandachtspunt → sterk punt"."""
+        return describe(self.trend)
+
+
+def describe(trend: calc.Trend | None) -> str:
+    if trend is None:
+        return ""
+    if trend.direction == "stable":
+        text = f"{trend.arrow} {_('stabiel')}"
+    else:
+        sign = "+" if trend.delta > 0 else "−"
+        text = f"{trend.arrow} {sign}{number_format(calc.round_display(abs(trend.delta)), 1)}"
+    if trend.band_changed and trend.band_from and trend.band_to:
+        text += f" · {band_label(trend.band_from)} → {band_label(trend.band_to)}"
+    return text
+
+
+def theme_trends(
+    session: Session,
+    current: results.SessionResults | None = None,
+    previous: Session | None | bool = False,
+) -> dict[str, ThemeTrend]:
+    """Per theme key (in this session's order): current mean, previous mean and the trend.
+
+    Pass the current results if you already have them; `previous` False means "look it up".
+    Themes without statements are left out; a theme the previous session did not have gets no
+    previous mean and no trend.
+    """
+    if previous is False:
+        previous = previous_session(session)
+    current = current or results.session_results(session.pk)
+    before: dict[str, float | None] = {}
+    if previous is not None:
+        before = {t.info.key: t.mean for t in results.session_results(previous.pk).themes}
+    out = {}
+    for theme in current.themes:
+        if not theme.statements:
+            continue
+        prev = before.get(theme.info.key)
+        out[theme.info.key] = ThemeTrend(
+            key=theme.info.key,
+            title=theme.info.title,
+            current=theme.mean,
+            previous=prev,
+            trend=calc.trend(theme.mean, prev),
+        )
+    return out

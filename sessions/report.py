@@ -1,0 +1,312 @@
+"""The follow-up report: a PDF partners take back to their organisation, and a CSV of aggregates.
+
+Both are built from the same plain data as the screens (results.session_results), so nothing
+below the anonymity threshold can appear here either: a hidden statement shows only "x van y".
+Neither holds a row per participant.
+
+The PDF is rendered by WeasyPrint from a Django template (autoescaped: participant and facilitator
+text is never marked safe) with a URL fetcher that hands out only `data:` URLs and the app's own
+static files. Whatever the text contains, rendering the report never reaches the network or any
+other file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import mimetypes
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.db.models import Count
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from . import agreements as agreement_service
+from . import history, results, screens
+from .models import PriorityChoice, Session
+from .stats import MIN_RESPONDENTS
+
+#: The PDF's own origin: only used to resolve /static/... paths, never contacted (.invalid can
+#: not resolve, and the fetcher below does not open connections at all).
+STATIC_ORIGIN = "https://reflectie.invalid"
+PDF_CSS = "css/pdf.css"
+
+
+# The URL fetcher ---------------------------------------------------------------------------------
+
+
+class RefusedURL(ValueError):
+    """A URL the report may not load; WeasyPrint logs it and leaves the resource out."""
+
+
+def _static_prefix() -> str:
+    path = urlsplit(settings.STATIC_URL or "/static/").path or "/static/"
+    return "/" + path.strip("/") + "/"
+
+
+def _static_roots() -> list[Path]:
+    roots = [Path(p if isinstance(p, str | Path) else p[1]) for p in settings.STATICFILES_DIRS]
+    if settings.STATIC_ROOT:
+        roots.append(Path(settings.STATIC_ROOT))
+    return [r.resolve() for r in roots]
+
+
+def static_file(url: str) -> Path | None:
+    """The app's own static file a URL points at, or None.
+
+    Accepted: <STATIC_ORIGIN>/static/<path> (what relative and /static/ links resolve to) and
+    file: URLs inside STATICFILES_DIRS or STATIC_ROOT. The path is then looked up through the
+    staticfiles finders (and STATIC_ROOT for collected files), which refuse anything outside them.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme == "https" and f"{parts.scheme}://{parts.netloc}".lower() == STATIC_ORIGIN:
+        prefix = _static_prefix()
+        if not parts.path.startswith(prefix):
+            return None
+        relative = unquote(parts.path[len(prefix) :])
+    elif scheme == "file" and parts.netloc in ("", "localhost"):
+        path = Path(url2pathname(parts.path)).resolve()
+        relative = next(
+            (
+                path.relative_to(root).as_posix()
+                for root in _static_roots()
+                if path.is_relative_to(root)
+            ),
+            None,
+        )
+        if relative is None:
+            return None
+    else:
+        return None
+    relative = posixpath.normpath(relative)
+    if not relative or relative.startswith(("/", "..")) or "\x00" in relative or relative == ".":
+        return None
+    found = finders.find(relative)
+    if found:
+        return Path(found)
+    if settings.STATIC_ROOT:
+        root = Path(settings.STATIC_ROOT).resolve()
+        candidate = (root / relative).resolve()
+        if candidate.is_relative_to(root) and candidate.is_file():
+            return candidate
+    return None
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Allows `data:` URLs and the app's own static files; refuses everything else."""
+
+    def __init__(self):
+        # No redirects, and the parent's opener is used for data: only.
+        super().__init__(timeout=1, allowed_protocols={"data"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)
+        path = static_file(url)
+        if path is None:
+            raise RefusedURL(f"the report loads only its own static files, not {url[:200]!r}")
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+# Report data ------------------------------------------------------------------------------------
+
+
+def chart(stats, scale_min: int):
+    """The same bar chart as on screen (screens.make_chart); None when the statement is hidden."""
+    if stats is None or stats.hidden or stats.counts is None:
+        return None
+    return screens.make_chart(stats.counts, scale_min)
+
+
+@dataclass
+class StatementRow:
+    result: results.ItemResult
+    chart: screens.Chart | None
+
+    @property
+    def stats(self):
+        return self.result.stats
+
+
+@dataclass
+class ThemeSection:
+    key: str
+    title: str
+    mean: float | None
+    band: str
+    trend: str
+    previous: float | None
+    statements: list[StatementRow]
+    priorities: list[dict] = field(default_factory=list)
+
+
+def _voters(session: Session) -> dict[int | None, int]:
+    """How many people took part in each vote (None = the session's own priority vote)."""
+    rows = (
+        PriorityChoice.objects.filter(session=session)
+        .values_list("item_id")
+        .annotate(n=Count("participant_id", distinct=True))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def report_context(session: Session) -> dict:
+    """Everything the PDF shows, as plain data (no per-participant rows)."""
+    instrument = session.instrument
+    res = results.session_results(session.pk)
+    previous = history.previous_session(session)
+    trends = history.theme_trends(session, current=res, previous=previous)
+    voters = _voters(session)
+    themes = []
+    for theme in res.themes:
+        priorities = []
+        for item in theme.items:
+            if item.info.kind != "priority":
+                continue
+            n = voters.get(item.info.id, 0)
+            priorities.append(
+                {
+                    "text": item.info.text or item.info.title,
+                    "voters": n,
+                    "hidden": n < MIN_RESPONDENTS,
+                    "options": sorted(item.options, key=lambda o: -o.count),
+                }
+            )
+        if not theme.statements and not priorities:
+            continue
+        t = trends.get(theme.info.key)
+        themes.append(
+            ThemeSection(
+                key=theme.info.key,
+                title=theme.info.title,
+                mean=theme.mean,
+                band=history.band_label(theme.band),
+                trend=t.summary if t else "",
+                previous=t.previous if t else None,
+                statements=[
+                    StatementRow(r, chart(r.stats, instrument.scale_min)) for r in theme.statements
+                ],
+                priorities=priorities,
+            )
+        )
+    session_voters = voters.get(None, 0)
+    return {
+        "session": session,
+        "instrument": instrument,
+        "partnership": session.partnership,
+        "language": session.language,
+        "date": timezone.localtime(session.closed_at or session.created_at).date(),
+        "participants": res.participants,
+        "themes": themes,
+        "votes": res.votes if any(v.count for v in res.votes) else [],
+        "votes_hidden": session_voters < MIN_RESPONDENTS,
+        "vote_voters": session_voters,
+        "previous": previous,
+        "agreements": agreement_service.views(session),
+        "earlier": history.earlier_agreements(session),
+        "dont_know_label": instrument.dont_know_label,
+        "min_respondents": MIN_RESPONDENTS,
+        "css_url": STATIC_ORIGIN + _static_prefix() + PDF_CSS,
+    }
+
+
+def render_html(session: Session) -> str:
+    """The report's HTML, in the session's language (whoever asks for it)."""
+    with translation.override(session.language):
+        return render_to_string("sessions/pdf/report.html", report_context(session))
+
+
+def render_pdf(session: Session, *, fetcher: URLFetcher | None = None) -> bytes:
+    """The report as an A4 PDF/UA-1 document (tagged, with title and language).
+
+    Relative and /static/ URLs resolve against STATIC_ORIGIN; the fetcher turns those into the
+    app's own static files and refuses everything else.
+    """
+    document = HTML(
+        string=render_html(session),
+        base_url=STATIC_ORIGIN + "/",
+        url_fetcher=fetcher or StaticOnlyFetcher(),
+    )
+    return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+# CSV --------------------------------------------------------------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value) -> str:
+    """Text as a spreadsheet cell; text that a spreadsheet would run as a formula is defused."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def render_csv(session: Session) -> str:
+    """Aggregates per statement, then the agreements. Never a row per participant.
+
+    Separator and decimal mark follow the session's language (Dutch spreadsheets expect ";"
+    and "3,50"). Hidden statements (fewer than 3 scores) keep only respondents, invited and
+    "weet ik niet": their counts, mean, consensus and flags stay blank.
+    """
+    with translation.override(session.language):
+        instrument = session.instrument
+        res = results.session_results(session.pk)
+        points = instrument.scale_points
+        comma_decimal = formats.get_format("DECIMAL_SEPARATOR") == ","
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";" if comma_decimal else ",", lineterminator="\r\n")
+
+        def number(value, places=2):
+            return "" if value is None else formats.number_format(value, places)
+
+        yes, no = _("ja"), _("nee")
+        writer.writerow(
+            [_("thema"), _("nummer"), _("stelling"), _("respondenten"), _("uitgenodigd")]
+            + [str(p) for p in points]
+            + [instrument.dont_know_label or _("weet ik niet"), _("gemiddelde"),
+               _("overeenstemming"), _("verschil van inzicht"), _("grote verdeeldheid")]
+        )  # fmt: skip
+        for theme in res.themes:
+            for row in theme.statements:
+                s = row.stats
+                hidden = s is None or s.hidden
+                writer.writerow(
+                    [_cell(theme.info.title), row.info.number or "", _cell(row.info.text),
+                     s.respondents if s else 0, "" if not s or s.invited is None else s.invited]
+                    + ([""] * len(points) if hidden else list(s.counts))
+                    + [s.dont_know if s else 0,
+                       "" if hidden else number(s.mean),
+                       "" if hidden else number(s.consensus),
+                       "" if hidden else (yes if s.divided else no),
+                       "" if hidden else (yes if s.split else no)]
+                )  # fmt: skip
+        writer.writerow([])
+        fields = agreement_service.fields_of(session)
+        writer.writerow([_("afspraak")] + [_cell(f["label"]) for f in fields])
+        for position, agreement in enumerate(agreement_service.views(session), start=1):
+            # Dates stay ISO (a spreadsheet reads them); references show the theme or statement.
+            writer.writerow(
+                [position]
+                + [_cell(v.value if v.kind == "date" else v.display) for v in agreement.values]
+            )
+        return out.getvalue()
+
+
+def filename(session: Session, kind: str, extension: str) -> str:
+    """<kind>-<title>-<date>.<extension>: ASCII only, safe in any Content-Disposition."""
+    stem = slugify(session.title)[:60].strip("-") or "sessie"
+    day = timezone.localtime(session.created_at).date().isoformat()
+    return f"{kind}-{stem}-{day}.{extension}"

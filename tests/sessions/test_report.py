@@ -1,0 +1,308 @@
+"""The follow-up report: what the PDF and the CSV contain, and what the renderer may load."""
+
+import csv
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from pypdf import PdfReader
+
+from instruments.models import Item
+from sessions import agreements, history, lifecycle, participation, report
+from sessions.models import Participant, Response
+
+HOSTILE = [
+    '<img src="file:///etc/passwd">',
+    '<a href="http://169.254.169.254/">x</a>',
+    "<script>alert(1)</script>",
+]
+
+
+# Helpers (also used by test_history and test_views_followup) ------------------------------------
+
+
+def statements_of(instrument):
+    return list(
+        Item.objects.filter(theme__instrument=instrument, kind="statement")
+        .select_related("theme")
+        .order_by("theme__position", "position", "pk")
+    )
+
+
+def scored_session(
+    facilitator,
+    instrument,
+    *,
+    title="Voorjaar",
+    partnership="Regio West",
+    scores=None,
+    people=4,
+    default=(3, 4, 4, 5),
+    hidden=(),
+    close=False,
+    language="nl",
+):
+    """A session where `people` phones scored every statement.
+
+    scores: {theme key: values per person} (None is "weet ik niet"); other themes get `default`.
+    hidden: items only two people scored, so they must not be shown.
+    """
+    session = lifecycle.create_session(
+        facilitator, instrument, title=title, partnership_name=partnership, language=language
+    )
+    phones = [participation.join(session, None)[0] for _ in range(people)]
+    rows = []
+    for item in statements_of(instrument):
+        values = (scores or {}).get(item.theme.key, default)
+        for n, (phone, value) in enumerate(zip(phones, values, strict=False)):
+            if item.pk in hidden and n >= 2:
+                break
+            rows.append(Response(session=session, participant=phone, item=item, value=value))
+    Response.objects.bulk_create(rows)
+    if close:
+        lifecycle.set_phase(session, "closed")
+    return session
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def squeeze(text: str) -> str:
+    """Text without any whitespace: a long line may wrap anywhere in the PDF."""
+    return re.sub(r"\s+", "", text)
+
+
+class RecordingFetcher(report.StaticOnlyFetcher):
+    def __init__(self):
+        super().__init__()
+        self.asked = []
+
+    def fetch(self, url, headers=None):
+        self.asked.append(url)
+        return super().fetch(url, headers)
+
+
+def valid_agreement(**extra):
+    return {"action": "Organiseren van een open dag", "owner": "Gemeente Westland", **extra}
+
+
+# The PDF ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def session(alice, lob):
+    statement = statements_of(lob)[-1]
+    s = scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]}, hidden=[statement.pk])
+    agreements.create(
+        s, valid_agreement(answers="theme:visie", due="2026-06-01", success="Tien scholen doen mee")
+    )
+    return s
+
+
+def test_the_pdf_holds_the_header_theme_means_agreements_and_attribution(session, lob):
+    text = pdf_text(report.render_pdf(session))
+    flat = squeeze(text)
+    assert "Voorjaar" in text and "Regio West" in text
+    assert squeeze(lob.name) in flat
+    assert "versie 1" in text
+    assert "Expertisepunt LOB" in text
+    assert squeeze(lob.attribution_url) in flat
+    # visie: every statement 3, 3, 4, 4 -> 3,5 (Dutch decimal comma), an aandachtspunt.
+    assert "gemiddeld 3,5 · aandachtspunt" in text
+    assert "4 van 4" in text
+    assert "Organiseren van een open dag" in text
+    assert "Gemeente Westland" in text
+    assert squeeze("Tien scholen doen mee") in flat
+    assert "Wat gaan we doen?" in text  # fields with their labels from the data
+    assert "1 juni 2026" in text
+
+
+def test_the_pdf_is_a4_pdf_ua_and_in_the_session_language(session):
+    data = report.render_pdf(session)
+    reader = PdfReader(io.BytesIO(data))
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    assert reader.trailer["/Root"]["/MarkInfo"]["/Marked"]
+    assert reader.trailer["/Root"]["/Lang"] == "nl"
+    assert b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
+
+
+def test_a_statement_with_fewer_than_three_scores_shows_nothing_but_x_of_y(session, lob):
+    hidden = statements_of(lob)[-1]
+    context = report.report_context(session)
+    rows = [r for t in context["themes"] for r in t.statements if r.result.info.id == hidden.pk]
+    assert rows[0].stats.hidden and rows[0].chart is None
+    text = pdf_text(report.render_pdf(session))
+    assert "2 van 4" in text
+    assert "minder dan 3 scores: niet getoond" in text
+
+
+def test_hostile_agreement_text_is_printed_as_text_and_nothing_else_is_fetched(session):
+    for n, text in enumerate(HOSTILE):
+        agreements.create(session, valid_agreement(action=f"{text} actie {n}", with_whom=text))
+    fetcher = RecordingFetcher()
+    text = squeeze(pdf_text(report.render_pdf(session, fetcher=fetcher)))
+    for hostile in HOSTILE:
+        assert squeeze(hostile) in text
+    assert fetcher.asked, "the stylesheet and fonts come through the fetcher"
+    static = report.STATIC_ORIGIN + "/static/"
+    assert all(url.startswith((static, "data:")) for url in fetcher.asked), fetcher.asked
+    assert any(url.endswith("fonts/DejaVuSans.ttf") for url in fetcher.asked)
+    assert any(url.endswith("css/pdf.css") for url in fetcher.asked)
+
+
+def test_the_html_never_marks_user_text_safe(session):
+    agreements.create(session, valid_agreement(action=HOSTILE[0], owner=HOSTILE[2]))
+    html = report.render_html(session)
+    assert "<img" not in html and "<script" not in html
+    assert 'href="http://169.254' not in html
+
+
+# The fetcher ------------------------------------------------------------------------------------
+
+
+STATIC_DIR = Path(settings.STATICFILES_DIRS[0])
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://example.org/static/css/pdf.css",
+        "https://reflectie.invalid/media/x.png",
+        "https://reflectie.invalid/static/../../../etc/passwd",
+        "https://reflectie.invalid/static/%2e%2e/%2e%2e/etc/passwd",
+        "https://reflectie.invalid/static/does-not-exist.css",
+        (STATIC_DIR / ".." / "manage.py").resolve().as_uri(),
+        "ftp://reflectie.invalid/static/css/pdf.css",
+        "//reflectie.invalid/static/css/pdf.css",
+    ],
+)
+def test_the_fetcher_refuses_anything_but_own_static_files(url):
+    with pytest.raises(ValueError):
+        report.StaticOnlyFetcher().fetch(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://reflectie.invalid/static/css/pdf.css",
+        (STATIC_DIR / "css" / "pdf.css").as_uri(),
+    ],
+)
+def test_the_fetcher_serves_own_static_files(url):
+    response = report.StaticOnlyFetcher().fetch(url)
+    assert response.content_type == "text/css"
+    assert b"@font-face" in response.read()
+
+
+def test_the_fetcher_decodes_data_urls_without_a_network():
+    response = report.StaticOnlyFetcher().fetch("data:text/plain;base64,aGFsbG8=")
+    assert response.read() == b"hallo"
+
+
+# Trends and the look back in the PDF ------------------------------------------------------------
+
+
+def test_a_second_session_shows_the_trend_and_the_reviewed_agreements(alice, lob):
+    first = scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]})
+    made = agreements.create(first, valid_agreement(action="Netwerkbijeenkomst organiseren"))
+    second = scored_session(alice, lob, title="Najaar", scores={"visie": [4, 4, 5, 5]})
+    history.review(second, made.pk, "loopt", "Eerste bijeenkomst was in mei")
+    text = pdf_text(report.render_pdf(second))
+    assert "↑ +1,0 · aandachtspunt → sterk punt" in text
+    assert "was 3,5" in text
+    assert "Terugblik op eerdere afspraken" in text
+    assert "Netwerkbijeenkomst organiseren" in text
+    assert "loopt nog" in text
+    assert "Eerste bijeenkomst was in mei" in text
+
+
+def test_english_sessions_get_an_english_document(alice, lob):
+    session = scored_session(alice, lob, language="en")
+    assert '<html lang="en">' in report.render_html(session)
+
+
+# The CSV ----------------------------------------------------------------------------------------
+
+
+def read_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_the_csv_has_one_row_per_statement_and_no_participant_identifiers(session, lob):
+    Participant.objects.filter(session=session).update(name="Piet Geheim", partner_type="mbo")
+    text = report.render_csv(session)
+    rows = read_csv(text)
+    header = rows[0]
+    assert header[:5] == ["thema", "nummer", "stelling", "respondenten", "uitgenodigd"]
+    assert header[5:10] == ["1", "2", "3", "4", "5"]
+    body = rows[1 : 1 + len(statements_of(lob))]
+    assert len(body) == 22
+    assert "Piet Geheim" not in text
+    for participant in Participant.objects.filter(session=session):
+        assert participant.token_hash not in text
+    # Statements, a blank line, the agreements' header and one agreement: nothing per person.
+    assert len(rows) == 1 + 22 + 1 + 1 + 1
+    assert not any(word in cell.lower() for cell in header for word in ("naam", "deelnemer"))
+    visie = body[0]
+    assert visie[3:5] == ["4", "4"]
+    assert visie[5:10] == ["0", "0", "2", "2", "0"]
+    assert visie[11] == "3,50"
+
+
+def test_the_csv_blanks_everything_derived_from_a_hidden_statement(session, lob):
+    rows = read_csv(report.render_csv(session))
+    hidden = rows[len(statements_of(lob))]  # the last statement
+    assert hidden[2] == statements_of(lob)[-1].text
+    assert hidden[3:5] == ["2", "4"]  # x van y stays
+    assert hidden[5:10] == [""] * 5
+    assert hidden[11:] == ["", "", "", ""]
+
+
+def test_the_csv_lists_the_agreements_and_defuses_formulas(session):
+    agreements.create(session, valid_agreement(action='=HYPERLINK("http://x")', owner="@SUM(A1)"))
+    rows = read_csv(report.render_csv(session))
+    start = rows.index([]) + 1
+    assert rows[start][0] == "afspraak"
+    assert "Wat gaan we doen?" in rows[start]
+    first, second = rows[start + 1], rows[start + 2]
+    assert first[1] == "Organiseren van een open dag"
+    assert "2026-06-01" in first
+    assert second[1].startswith("'=") and second[3].startswith("'@")
+
+
+# Timing (run once by hand; the lead keeps the benchmark) ----------------------------------------
+
+
+def full_session(alice, lob, *, people=40, agreements_count=15):
+    """22 statements, `people` participants, `agreements_count` agreements: a full hour."""
+    pattern = (1, 2, 3, 3, 4, 4, 4, 5, 5, None)
+    session = scored_session(
+        alice, lob, people=people, default=[pattern[i % len(pattern)] for i in range(people)]
+    )
+    for n in range(agreements_count):
+        agreements.create(
+            session,
+            valid_agreement(
+                action=f"Actie {n}: stagebank voor de regio opzetten en onderhouden",
+                answers="theme:partners",
+                with_whom="mbo, hbo en werkgevers",
+                due="2026-09-01",
+                success="Minstens twintig bedrijven bieden stages aan. " * 3,
+                review="2026-12-01",
+            ),
+        )
+    return session
+
+
+def test_a_full_session_renders(alice, lob):
+    session = full_session(alice, lob)
+    data = report.render_pdf(session)
+    text = pdf_text(data)
+    assert "40 van 40" in text
+    assert text.count("Actie ") >= 15
