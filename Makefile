@@ -42,8 +42,9 @@ messages: $(STAMP)
 
 # Compiles the .po files when gettext (msgfmt) is there; without it the UI is simply Dutch only.
 translations: $(STAMP)
-	@if command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -v 0 --ignore .venv; \
-	else echo "gettext (msgfmt) missing: English translations not compiled."; fi
+	@if ! ls locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then echo "No catalogues to compile."; \
+	elif command -v msgfmt >/dev/null; then $(MANAGE) compilemessages -v 0 --ignore .venv; \
+	else echo "gettext (msgfmt) missing: using the compiled catalogues in the repository."; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix .
