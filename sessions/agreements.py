@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Item
 
-from . import lifecycle
+from . import lifecycle, results
 from .errors import Invalid, NotFound
 from .models import Agreement, Session
 
@@ -67,18 +67,27 @@ def fields_of(session: Session) -> list[dict]:
 
 def reference_choices(session: Session) -> list[tuple[str, str]]:
     """What a "theme" field may point at: the themes and statements of this session's instrument."""
+    # Read from the instrument's cached structure (a version in use is never edited): the live
+    # screens show the agreements on every render, so this must not cost queries each time.
     choices = []
-    themes = session.instrument.themes.prefetch_related("items")
-    for theme in themes:
-        items = [i for i in theme.items.all() if i.kind != Item.Kind.PROMPT]
+    for theme in results.instrument_structure(session.instrument):
+        items = [i for i in theme.items if i.kind != Item.Kind.PROMPT]
         if not items:
             continue
         choices.append((f"theme:{theme.key}", theme.title))
         for item in items:
-            label = item.label if item.kind == Item.Kind.STATEMENT else (item.title or item.text)
-            text = item.text if item.kind == Item.Kind.STATEMENT else ""
+            if item.kind == Item.Kind.STATEMENT:
+                # As Item.label: "Relatie 3".
+                label = (
+                    f"{theme.title} {item.number}"
+                    if item.number
+                    else (item.title or item.text[:60])
+                )
+                text = item.text
+            else:
+                label, text = item.title or item.text, ""
             shown = f"{label}: {text}" if text else label
-            choices.append((f"item:{item.pk}", "— " + _shorten(shown, 90)))
+            choices.append((f"item:{item.id}", "— " + _shorten(shown, 90)))
     return choices
 
 

@@ -125,6 +125,71 @@ def earlier_agreements(session: Session) -> list[EarlierAgreement]:
     return result
 
 
+@dataclass(frozen=True)
+class ReviewSummary:
+    """How far the look back is: earlier agreements to talk about, and how many have a status."""
+
+    count: int
+    reviewed: int
+
+    @property
+    def open(self) -> int:
+        return self.count - self.reviewed
+
+
+def earlier_sessions(session: Session) -> list[Session]:
+    """The partnership's earlier sessions, newest first, light: for the live dashboard."""
+    return list(
+        _earlier(session)
+        .select_related("instrument")
+        .only("id", "title", "created_at", "version", "instrument", "instrument__slug")
+    )
+
+
+def previous_of(session: Session, earlier: list[Session]) -> Session | None:
+    """previous_session, picked from earlier_sessions(session) without another query."""
+    return next((s for s in earlier if s.instrument.slug == session.instrument.slug), None)
+
+
+def review_summary(session: Session, earlier: list[Session] | None = None) -> ReviewSummary:
+    """The counts of earlier_agreements(session) (and how many got a status here), in one query.
+
+    For the live dashboard, which renders on every change: the same rules as earlier_agreements
+    (an agreement closed in an earlier review drops out unless it was reviewed here too), read
+    from one row per (agreement, review) instead of full agreement views. Pass
+    earlier_sessions(session) if you have it: without earlier sessions there is nothing to read.
+    """
+    if earlier is not None and not earlier:
+        return ReviewSummary(count=0, reviewed=0)
+    here_key = (session.created_at, session.pk)
+    rows = (
+        Agreement.objects.filter(session__partnership_id=session.partnership_id)
+        .filter(
+            Q(session__created_at__lt=session.created_at)
+            | Q(session__created_at=session.created_at, session__pk__lt=session.pk)
+        )
+        .values_list("pk", "reviews__session_id", "reviews__status", "reviews__session__created_at")
+    )
+    here: dict[int, str] = {}
+    before: dict[int, tuple] = {}  # agreement id -> ((created_at, session id), status)
+    agreement_ids = set()
+    for agreement_id, review_session, status, review_created in rows:
+        agreement_ids.add(agreement_id)
+        if review_session is None:
+            continue
+        if review_session == session.pk:
+            here[agreement_id] = status
+        elif status and (review_created, review_session) < here_key:
+            key = (review_created, review_session)
+            if agreement_id not in before or before[agreement_id][0] < key:
+                before[agreement_id] = (key, status)
+    closed = {AgreementReview.Status.DONE, AgreementReview.Status.STOPPED}
+    shown = [
+        a for a in agreement_ids if not (before.get(a, (None, ""))[1] in closed and a not in here)
+    ]
+    return ReviewSummary(count=len(shown), reviewed=sum(1 for a in shown if here.get(a)))
+
+
 def review(session: Session, agreement_id, status: str, note: str = "") -> AgreementReview:
     """Record how an earlier agreement went, as seen in this session (upsert)."""
     try:
@@ -176,39 +241,59 @@ class ThemeTrend:
     @property
     def summary(self) -> str:
         """One line for a PDF or a screen: "↑ +0,4 · aandachtspunt → sterk punt"."""
-        return describe(self.trend)
+        if self.trend is None:
+            return ""
+        return describe(self.trend, shown_delta(self.current, self.previous))
 
 
-def describe(trend: calc.Trend | None) -> str:
+def shown_delta(current: float, previous: float) -> float:
+    """The change between the two means as they are shown (one decimal each).
+
+    3,9 then 3,5 reads as −0,4, even when the unrounded means (3,94 and 3,46) differ by 0,48.
+    Direction and "stabiel" still follow the unrounded change (stats.trend); from 0,3 up the
+    shown change is at least 0,3 too, so the words and the number agree.
+    """
+    return round(calc.round_display(current) - calc.round_display(previous), 1)
+
+
+def describe(trend: calc.Trend | None, delta: float | None = None) -> str:
+    """`delta`: the change to show (shown_delta); the unrounded one when left out."""
     if trend is None:
         return ""
     if trend.direction == "stable":
         text = f"{trend.arrow} {_('stabiel')}"
     else:
         sign = "+" if trend.delta > 0 else "−"
-        text = f"{trend.arrow} {sign}{number_format(calc.round_display(abs(trend.delta)), 1)}"
+        size = abs(trend.delta if delta is None else delta)
+        text = f"{trend.arrow} {sign}{number_format(calc.round_display(size), 1)}"
     if trend.band_changed and trend.band_from and trend.band_to:
         text += f" · {band_label(trend.band_from)} → {band_label(trend.band_to)}"
     return text
+
+
+def theme_means(session_id: int) -> dict[str, float | None]:
+    """A session's theme means by theme key (what a later session compares with)."""
+    return {t.info.key: t.mean for t in results.session_results(session_id).themes}
 
 
 def theme_trends(
     session: Session,
     current: results.SessionResults | None = None,
     previous: Session | None | bool = False,
+    before: dict[str, float | None] | None = None,
 ) -> dict[str, ThemeTrend]:
     """Per theme key (in this session's order): current mean, previous mean and the trend.
 
     Pass the current results if you already have them; `previous` False means "look it up".
+    Pass `before` (theme_means of the previous session) if you have them too, e.g. cached.
     Themes without statements are left out; a theme the previous session did not have gets no
     previous mean and no trend.
     """
     if previous is False:
         previous = previous_session(session)
     current = current or results.session_results(session.pk)
-    before: dict[str, float | None] = {}
-    if previous is not None:
-        before = {t.info.key: t.mean for t in results.session_results(previous.pk).themes}
+    if before is None:
+        before = theme_means(previous.pk) if previous is not None else {}
     out = {}
     for theme in current.themes:
         if not theme.statements:

@@ -13,7 +13,6 @@ from django.db.models import Count
 from instruments.models import Instrument, Item
 
 from . import stats as calc
-from .answers import session_vote_options
 from .models import Participant, PriorityChoice, Response, Session
 
 
@@ -184,10 +183,7 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
                 breakdown=by_type.get(theme.id),
             )
         )
-    votes = [
-        OptionCount(key, label, picks[None][key])
-        for key, label in session_vote_options(Session(instrument_id=session.instrument_id))
-    ]
+    votes = [OptionCount(key, label, picks[None][key]) for key, label in vote_options(structure)]
     votes.sort(key=lambda o: -o.count)
     return SessionResults(
         session_id=session.pk,
@@ -197,6 +193,15 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         themes=themes,
         votes=votes,
     )
+
+
+def vote_options(structure: tuple[ThemeInfo, ...]) -> list[tuple[str, str]]:
+    """answers.session_vote_options read from the cached structure: no query per render."""
+    return [
+        (f"theme:{theme.key}", theme.title)
+        for theme in structure
+        if any(item.kind == Item.Kind.STATEMENT for item in theme.items)
+    ]
 
 
 def _open_theme_ids(session: Session, structure) -> set[int]:

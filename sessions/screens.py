@@ -8,6 +8,12 @@ ones and htmx's ws extension swaps each by id.
 Fragments rendered for the socket have no request: no CSRF token (htmx sends it as a header from
 the page's ``hx-headers``) and no Host. The join address and the facilitator's language are
 remembered from the last page view of the session for that reason.
+
+The dashboard also carries the follow-up: the hour's clock (stored on the session row, so free),
+the agreements, the look back on earlier agreements and each theme's trend against the
+partnership's previous session, whose means are cached per stored version of that session. The
+projector reads agreements only in the phases that show them. A render stays at a handful of
+queries whatever the number of phones, themes or agreements (tests/sessions/test_screens.py).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from django.utils.translation import gettext_lazy
 
 from instruments.models import Item
 
-from . import codes
+from . import agreements as agreement_service
+from . import codes, history, timer
 from . import stats as calc
 from .answers import SESSION_VOTE_MAX
 from .models import Session
@@ -45,6 +52,7 @@ ATTENTION_SIZE = 5
 REMEMBER_SECONDS = 60 * 60 * 24
 
 FRAGMENTS = "sessions/fragments/"
+FOLLOWUP = "sessions/followup/"
 
 
 # The pieces a fragment template reads ------------------------------------------------------------
@@ -169,6 +177,11 @@ class ItemView:
     def fragment_id(self) -> str:
         return f"item-{self.id}"
 
+    @property
+    def ranked_options(self) -> list[OptionView]:
+        """The options most chosen first (ties keep the instrument's order)."""
+        return sorted(self.options, key=lambda o: -o.count)
+
 
 def item_view(result: ItemResult, participants: int, scale_min: int) -> ItemView:
     view = ItemView(
@@ -202,6 +215,7 @@ class ThemeView:
     is_open: bool
     revealed: bool
     breakdown: dict[str, float] | None
+    trend: TrendView | None = None
 
     @property
     def band_label(self) -> str:
@@ -223,6 +237,48 @@ class ThemeView:
     @property
     def fragment_id(self) -> str:
         return f"theme-{self.id}-summary"
+
+
+@dataclass
+class TrendView:
+    """A theme against the partnership's previous session, as its summary shows it."""
+
+    previous: float | None
+    direction: str | None  # "up" | "down" | "stable"; None when one side has no mean
+    arrow: str = ""
+    delta: float = 0.0  # the size of the change, rounded as shown
+    band_from: str | None = None
+    band_to: str | None = None
+    band_changed: bool = False
+
+    @property
+    def sign(self) -> str:
+        return {"up": "+", "down": "−"}.get(self.direction or "", "")
+
+    @property
+    def band_from_label(self) -> str:
+        return BAND_LABELS.get(self.band_from, "")
+
+    @property
+    def band_to_label(self) -> str:
+        return BAND_LABELS.get(self.band_to, "")
+
+
+def trend_view(trend: history.ThemeTrend | None) -> TrendView | None:
+    if trend is None or trend.previous is None:
+        return None
+    t = trend.trend
+    if t is None:  # the previous mean exists, this session has none (yet)
+        return TrendView(previous=trend.previous, direction=None)
+    return TrendView(
+        previous=trend.previous,
+        direction=t.direction,
+        arrow=t.arrow,
+        delta=abs(history.shown_delta(trend.current, trend.previous)),
+        band_from=t.band_from,
+        band_to=t.band_to,
+        band_changed=t.band_changed and bool(t.band_from and t.band_to),
+    )
 
 
 def theme_view(result: ThemeResult, participants: int, scale_min: int) -> ThemeView:
@@ -251,9 +307,53 @@ def join_url(join_base: str, code: str) -> str:
     return f"{join_base}{reverse('join', args=[code])}" if join_base else ""
 
 
+def _previous_means(previous: Session) -> dict[str, float | None]:
+    """The previous session's theme means, cached until that session changes.
+
+    The dashboard renders on every tap; the previous session rarely changes (it is usually
+    closed), so its results are read once per stored version rather than once per render. The
+    creation time is part of the key because a test database reuses ids.
+    """
+    key = _key(previous.pk, f"means:{previous.version}:{previous.created_at.timestamp()}")
+    means = cache.get(key)
+    if means is None:
+        means = history.theme_means(previous.pk)
+        cache.set(key, means, REMEMBER_SECONDS)
+    return means
+
+
+def history_context(session: Session, results: SessionResults) -> dict:
+    """For the dashboard: trends against the previous session, and how far the look back is."""
+    earlier = history.earlier_sessions(session)
+    previous = history.previous_of(session, earlier)
+    trends = {}
+    if previous is not None:
+        trends = history.theme_trends(
+            session, current=results, previous=previous, before=_previous_means(previous)
+        )
+    return {
+        "previous_session": previous,
+        "trends": {key: trend_view(t) for key, t in trends.items()},
+        "review": history.review_summary(session, earlier),
+    }
+
+
 def screen_context(session: Session, results: SessionResults, view: str, *, join_base: str) -> dict:
     scale_min = session.instrument.scale_min
     themes = [theme_view(t, results.participants, scale_min) for t in results.themes]
+    facilitator = view == "facilitator"
+    extra: dict = {}
+    if facilitator:
+        extra.update(history_context(session, results))
+        keys = {t.info.id: t.info.key for t in results.themes}
+        for theme in themes:
+            theme.trend = extra["trends"].get(keys[theme.id])
+        extra.update(agreement_service.list_context(session))
+        extra["timer_next"] = reverse("session_dashboard", args=[session.pk])
+    elif results.phase in (Session.Phase.FOLLOWUP, Session.Phase.CLOSED):
+        extra.update(agreement_service.list_context(session))
+    elif results.phase == Session.Phase.REVIEW:
+        extra["earlier"] = history.earlier_agreements(session)
     statements = [i for t in themes for i in t.statements]
     by_id = {i.id: i for i in statements}
     shown = [r for r in results.statements if r.stats and not r.stats.hidden]
@@ -288,9 +388,13 @@ def screen_context(session: Session, results: SessionResults, view: str, *, join
         "votes": vote_options,
         "votes_shown": votes_shown,
         "votes_on_projector": results.phase in (Session.Phase.FOLLOWUP, Session.Phase.CLOSED),
+        "priority_items": [i for t in themes for i in t.items if i.is_priority],
         "scale_low": session.instrument.scale_label(session.instrument.scale_min),
         "scale_high": session.instrument.scale_label(session.instrument.scale_max),
         "dont_know_label": session.instrument.dont_know_label,
+        # The hour's clock is stored on the session row: no query.
+        "timer": timer.session_state(session),
+        **extra,
     }
 
 
@@ -299,7 +403,10 @@ def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
     if ctx["view"] == "projector":
         specs = [
             ("participant-count", FRAGMENTS + "participant_count.html", {}),
+            ("timer", FRAGMENTS + "projector_timer.html", {}),
             ("projector-stage", FRAGMENTS + "projector_stage.html", {}),
+            ("review-panel", FRAGMENTS + "projector_review.html", {}),
+            ("agreements", FRAGMENTS + "projector_agreements.html", {}),
             ("votes", FRAGMENTS + "projector_votes.html", {}),
         ]
         for theme in ctx["themes"]:
@@ -317,9 +424,12 @@ def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
         return specs
     specs = [
         ("participant-count", FRAGMENTS + "participant_count.html", {}),
+        ("timer-panel", FOLLOWUP + "_timer_panel.html", {}),
         ("phase-panel", FRAGMENTS + "phase_panel.html", {}),
+        ("review-panel", FRAGMENTS + "review_panel.html", {}),
         ("attention", FRAGMENTS + "attention.html", {}),
         ("votes", FRAGMENTS + "votes.html", {}),
+        ("agreements", FOLLOWUP + "_agreements_list.html", {}),
     ]
     for theme in ctx["themes"]:
         specs.append((theme.fragment_id, FRAGMENTS + "theme_summary.html", {"theme": theme}))

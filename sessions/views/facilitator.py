@@ -6,11 +6,13 @@ get an empty answer instead, because the dashboard's socket brings the change to
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -54,9 +56,25 @@ class NewSessionForm(forms.Form):
         error_messages={"invalid_choice": _("Kies hoe er gescoord wordt.")},
     )
 
+    language = forms.ChoiceField(
+        label=_("Taal van de sessie"),
+        # Each language in its own name, as language pickers do: "Nederlands", "English".
+        choices=[
+            (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+        ],
+        initial=settings.LANGUAGE_CODE,
+        help_text=_("In deze taal verschijnen de projector en het verslag (PDF)."),
+        error_messages={"invalid_choice": _("Kies Nederlands of Engels.")},
+        # Left out (an older form, a script): the site's language.
+        required=False,
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = Instrument.objects.latest_versions()
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or settings.LANGUAGE_CODE
 
 
 @login_required
@@ -80,6 +98,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
                     title=form.cleaned_data["title"],
                     partnership_name=form.cleaned_data["partnership_name"],
                     scoring_mode=form.cleaned_data["scoring_mode"],
+                    language=form.cleaned_data["language"],
                 )
             except Invalid as exc:
                 form.add_error(None, exc.message)

@@ -3,10 +3,22 @@
 import re
 
 import pytest
+from django.core.cache import cache
 
-from sessions import answers, lifecycle, participation, screens
+from sessions import agreements, answers, history, lifecycle, participation, screens
+from sessions.models import Session
+
+from .test_report import scored_session, valid_agreement
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Screens remember a language and cache earlier results by session id; ids are reused."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -137,9 +149,10 @@ def test_rendering_takes_a_handful_of_queries(session, django_assert_max_num_que
         for item in statements(session)[:4]:
             answers.answer(phone, item.pk, "4")
     screens.render_screen(session.pk, "facilitator")  # warms the instrument's structure cache
+    # Results (5), the session row, its agreements and the partnership's earlier sessions.
     with django_assert_max_num_queries(8):
         screens.render_screen(session.pk, "facilitator")
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(6):
         screens.render_screen(session.pk, "projector")
 
 
@@ -172,3 +185,135 @@ def test_option_counts_are_shown_only_when_at_least_three_people_chose(counts, m
     options = [OptionCount(str(i), str(i), c) for i, c in enumerate(counts)]
     _views, is_shown = screens.option_views(options, max_choices)
     assert is_shown is shown
+
+
+# The follow-up on the live screens ------------------------------------------------------------
+
+
+def changed(before: dict, after: dict) -> set[str]:
+    return {key for key in before if before[key] != after.get(key)}
+
+
+def test_the_screens_carry_the_clock_agreements_votes_and_look_back_fragments(session):
+    _v, facilitator = screens.render_screen(session.pk, "facilitator")
+    assert {"timer-panel", "agreements", "votes", "review-panel"} <= set(facilitator)
+    assert 'id="timer"' in facilitator["timer-panel"]
+    _v, projector = screens.render_screen(session.pk, "projector")
+    assert {"timer", "agreements", "votes", "review-panel"} <= set(projector)
+
+
+def test_starting_the_clock_changes_the_clock_fragment_on_both_screens(session):
+    from sessions import timer
+
+    _v, dash_before = screens.render_screen(session.pk, "facilitator")
+    _v, proj_before = screens.render_screen(session.pk, "projector")
+    timer.start(session)
+    _v, dash_after = screens.render_screen(session.pk, "facilitator")
+    _v, proj_after = screens.render_screen(session.pk, "projector")
+    assert changed(dash_before, dash_after) == {"timer-panel"}
+    assert 'data-state="running"' in dash_after["timer-panel"]
+    assert "Pauze" in dash_after["timer-panel"]
+    assert changed(proj_before, proj_after) == {"timer"}
+    assert "hidden" not in proj_after["timer"].split(">", 1)[0]
+
+
+def test_a_socket_render_has_no_csrf_field_but_the_clock_still_posts(session):
+    _v, fragments = screens.render_screen(session.pk, "facilitator")
+    assert "csrfmiddlewaretoken" not in fragments["timer-panel"]
+    assert 'hx-post="/sessies/' in fragments["timer-panel"]
+
+
+def test_adding_an_agreement_changes_only_the_agreements_fragment(session):
+    lifecycle.set_phase(session, "followup")
+    _v, dash_before = screens.render_screen(session.pk, "facilitator")
+    _v, proj_before = screens.render_screen(session.pk, "projector")
+    agreements.create(session, valid_agreement())
+    _v, dash_after = screens.render_screen(session.pk, "facilitator")
+    _v, proj_after = screens.render_screen(session.pk, "projector")
+    assert changed(dash_before, dash_after) == {"agreements"}
+    assert "Organiseren van een open dag" in dash_after["agreements"]
+    assert changed(proj_before, proj_after) == {"agreements"}
+    assert "Organiseren van een open dag" in proj_after["agreements"]
+
+
+def test_a_vote_changes_the_votes_fragment(session):
+    lifecycle.set_phase(session, "priorities")
+    crowd = phones(session, 3)
+    for phone in crowd[:2]:
+        answers.choose(phone, None, ["theme:relatie"])
+    _v, before = screens.render_screen(session.pk, "facilitator")
+    answers.choose(crowd[2], None, ["theme:relatie"])
+    _v, after = screens.render_screen(session.pk, "facilitator")
+    assert changed(before, after) == {"votes"}
+    assert "<strong>3</strong>" in after["votes"]
+    assert "keuze=theme:relatie" in after["votes"]
+
+
+def test_a_running_clock_is_read_from_the_stored_start(session):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    Session.objects.filter(pk=session.pk).update(
+        timer_started_at=timezone.now() - timedelta(minutes=50)
+    )
+    _v, fragments = screens.render_screen(session.pk, "facilitator")
+    panel = fragments["timer-panel"]
+    assert 'data-state="followup"' in panel and "is-followup" in panel
+    assert re.search(r'data-cue="followup" role="alert">', panel)  # shown, not hidden
+
+
+@pytest.fixture
+def partnership(alice, lob):
+    """Two earlier sessions with agreements, then the one that runs now."""
+    first = scored_session(alice, lob, title="Een", scores={"visie": [3, 3, 4, 4]})
+    for n in range(3):
+        agreements.create(first, valid_agreement(action=f"Afspraak {n}"))
+    second = scored_session(alice, lob, title="Twee")
+    agreements.create(second, valid_agreement(action="Nog een"))
+    now = scored_session(alice, lob, title="Drie", scores={"visie": [4, 4, 5, 5]})
+    history.review(now, second.agreements.get().pk, "gedaan", "")
+    return now
+
+
+def test_the_dashboard_of_a_later_session_shows_trends_and_the_look_back(partnership):
+    _v, fragments = screens.render_screen(partnership.pk, "facilitator")
+    visie = partnership.instrument.themes.get(key="visie")
+    summary = fragments[f"theme-{visie.pk}-summary"]
+    assert f'id="trend-{visie.pk}"' in summary
+    assert "↑" in summary  # against "Twee" (default scores 4,0), the previous session
+    assert "<strong>4</strong> afspraken van eerder" in fragments["review-panel"]
+    assert "<strong>1</strong> van 4 besproken" in fragments["review-panel"]
+
+
+def test_a_later_session_renders_in_a_bounded_number_of_queries(
+    partnership, django_assert_max_num_queries
+):
+    screens.render_screen(partnership.pk, "facilitator")  # warms the structure and previous means
+    # + the earlier agreements and their reviews (one query); the previous session's results
+    # come from the cache while that session does not change.
+    with django_assert_max_num_queries(9):
+        screens.render_screen(partnership.pk, "facilitator")
+    for n in range(5):
+        agreements.create(partnership, valid_agreement(action=f"Nieuw {n}"))
+    with django_assert_max_num_queries(9):
+        screens.render_screen(partnership.pk, "facilitator")
+    lifecycle.set_phase(partnership, "review")
+    with django_assert_max_num_queries(8):
+        screens.render_screen(partnership.pk, "projector")
+    lifecycle.set_phase(partnership, "followup")
+    with django_assert_max_num_queries(6):
+        screens.render_screen(partnership.pk, "projector")
+
+
+def test_the_trend_follows_a_change_in_the_previous_session(partnership, alice, lob):
+    previous = history.previous_session(partnership)
+    visie = partnership.instrument.themes.get(key="visie")
+    _v, before = screens.render_screen(partnership.pk, "facilitator")
+    assert "vorige keer 4,0" in before[f"theme-{visie.pk}-summary"]
+    # A late answer in the previous session: its version goes up, so the cached means go.
+    item = visie.items.filter(kind="statement").first()
+    previous.responses.filter(item=item).update(value=1)
+    lifecycle.change(previous)
+    _v, after = screens.render_screen(partnership.pk, "facilitator")
+    assert "vorige keer 3,3" in after[f"theme-{visie.pk}-summary"]

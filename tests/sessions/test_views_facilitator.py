@@ -98,6 +98,41 @@ def test_alice_creates_a_session_and_lands_on_its_dashboard(alice_client, alice,
     assert re.fullmatch(r"[A-Z2-9]{6}", session.code)
 
 
+def test_the_new_session_form_offers_dutch_and_english_with_dutch_first(alice_client):
+    html = alice_client.get(reverse("session_new")).content.decode()
+    select = re.search(r'<select name="language".*?</select>', html, re.S).group(0)
+    assert re.search(r'<option value="nl" selected>Nederlands</option>', select)
+    assert '<option value="en">English</option>' in select
+    assert "verslag (PDF)" in html
+
+
+def test_alice_creates_an_english_session_and_its_report_is_english(alice_client, lob):
+    response = alice_client.post(
+        reverse("session_new"),
+        {
+            "instrument": lob.pk,
+            "title": "Region West",
+            "partnership_name": "West",
+            "scoring_mode": "theme",
+            "language": "en",
+        },
+    )
+    assert response.status_code == 302
+    session = Session.objects.get()
+    assert session.language == "en"
+    from sessions import report
+
+    assert '<html lang="en"' in report.render_html(session)
+
+
+def test_a_session_without_a_language_choice_is_dutch(alice_client, lob):
+    alice_client.post(
+        reverse("session_new"),
+        {"instrument": lob.pk, "title": "Regio", "partnership_name": "W", "scoring_mode": "all"},
+    )
+    assert Session.objects.get().language == "nl"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -107,6 +142,7 @@ def test_alice_creates_a_session_and_lands_on_its_dashboard(alice_client, alice,
         ({"instrument": "999999"}, "Kies een instrument uit de lijst."),
         ({"instrument": "lob"}, "Kies een instrument uit de lijst."),
         ({"scoring_mode": "random"}, "Kies hoe er gescoord wordt."),
+        ({"language": "de"}, "Kies Nederlands of Engels."),
     ],
 )
 def test_a_bad_form_is_refused_in_dutch_and_stores_nothing(alice_client, lob, change, message):
