@@ -19,11 +19,16 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from instruments.models import Item
 
-from .. import answers, codes, lifecycle, participation
+from .. import agreements, answers, codes, lifecycle, participation, timer
 from ..errors import Invalid, NotAllowed, NotFound, Refused
 from ..models import Participant, Response, Session
 
 Phase = Session.Phase
+
+# Stages with a form someone may be filling in. A change that leaves such a form as it is (the
+# clock, the agreements) bumps phase_version too, but must not re-render the stage: that would
+# wipe a half-typed name or an unsaved pick. Stages without a form re-render.
+FORM_STAGES = frozenset({"lobby", "scoring", "priorities"})
 
 # One theme has a handful of statements; more fields than this is not a phone filling in a form.
 MAX_FIELDS = 100
@@ -189,20 +194,35 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_GET
 def state(request: HttpRequest, code: str) -> HttpResponse:
-    """The current stage as a fragment; 204 when the phone already shows it (?v=phase_version).
+    """The current stage as a fragment; 204 when the phone already shows it.
 
-    Polled as a fallback when the WebSocket cannot open, and fetched when the socket says that
-    something changed. A 204 swaps nothing, so a half-filled form stays as it is.
+    The phone sends what it shows (?v=phase_version&k=stage key, from #phone-shown): polled as a
+    fallback when the WebSocket cannot open, and fetched when the socket says that something
+    changed. A 204 swaps nothing. When the version moved on but the phone shows the same form
+    stage (the clock started during scoring, say), only #phone-shown is updated out of band, so
+    a half-filled form stays as it is. Without parameters (an old page) the stage is sent.
     """
     participant = _phone_participant(request, code)
     if participant is None:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("join", args=[code]))
         return redirect("join", code=code)
-    if request.GET.get("v") == str(participant.session.phase_version):
+    session = participant.session
+    shown_version = request.GET.get("v")
+    if shown_version == str(session.phase_version):
         return HttpResponse(status=204)
     if not request.htmx:
-        return redirect("phone", code=participant.session.code)
+        return redirect("phone", code=session.code)
+    key = _stage_key(session)
+    if (
+        shown_version is not None
+        and request.GET.get("k") == key
+        and _stage_name(session) in FORM_STAGES
+    ):
+        context = {"phase_version": session.phase_version, "stage_key": key, "oob": True}
+        response = render(request, "sessions/phone/_shown.html", context)
+        response["HX-Reswap"] = "none"
+        return response
     return render(request, "sessions/phone/stage.html", _stage_context(participant))
 
 
@@ -214,6 +234,7 @@ def _stage_context(participant: Participant) -> dict:
         "code": session.code,
         "phase_version": session.phase_version,
         "stage": _stage_name(session),
+        "stage_key": _stage_key(session),
         "partner_types": Participant.PartnerType.choices,
     }
     if context["stage"] == "lobby":
@@ -227,6 +248,12 @@ def _stage_context(participant: Participant) -> dict:
             answers.SESSION_VOTE_MAX,
             answers.choices_of(participant).get(None, set()),
         )
+    elif context["stage"] == "followup":
+        # Read-only, live: every change to the agreements bumps phase_version (agreements.py).
+        context.update(agreements.list_context(session))
+        context["clock"] = timer.session_state(session)
+    elif context["stage"] == "closed":
+        context.update(agreements.list_context(session))
     return context
 
 
@@ -236,6 +263,16 @@ def _stage_name(session: Session) -> str:
     if session.phase == Phase.SCORING:
         return "scoring"
     return session.phase
+
+
+def _stage_key(session: Session) -> str:
+    """What decides the form on the phone: the stage, and in scoring which themes are open."""
+    stage = _stage_name(session)
+    if stage == "scoring":
+        if session.scoring_mode == Session.Mode.ALL:
+            return "scoring-all"
+        return f"scoring-{session.current_theme_id or 0}"
+    return stage
 
 
 def _open_themes(participant: Participant) -> list[dict]:

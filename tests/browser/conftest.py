@@ -14,6 +14,7 @@ import pytest
 from asgiref.sync import SyncToAsync
 from channels.layers import channel_layers
 from daphne.testing import DaphneProcess
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,7 +90,15 @@ class FreshDaphneProcess(DaphneProcess):
     worker thread does not survive the fork, so every database call from a consumer would wait
     forever) and the in-memory channel layer bound to the parent's event loop. The server makes
     its own, as a real daphne process would.
+
+    The test process closes its database connections before the fork: SQLite keeps per-process
+    lock state for an open file, and a child that inherits it (without the locks themselves) can
+    keep reading an old snapshot, so a second test's rows stayed invisible to the server.
     """
+
+    def start(self):
+        connections.close_all()
+        super().start()
 
     def run(self):
         SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)

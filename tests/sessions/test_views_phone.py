@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from instruments.models import Item
-from sessions import answers, lifecycle, participation
+from sessions import answers, lifecycle, participation, timer
 from sessions.models import Participant, PriorityChoice, Response
 
 COOKIE = participation.COOKIE
@@ -46,6 +46,18 @@ def post_answer(client, session, data, **extra):
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
+def shown(version, key):
+    """The hidden inputs that tell the state view what the phone shows."""
+    return (
+        f'<input type="hidden" name="v" value="{version}">'
+        f'<input type="hidden" name="k" value="{key}">'
+    )
+
+
+def state(client, session, version, key):
+    return client.get(url("phone_state", session), {"v": version, "k": key}, **HTMX)
+
+
 # The page ---------------------------------------------------------------------------------------
 
 
@@ -71,7 +83,9 @@ def test_the_lobby_says_wait_and_counts_your_answers(client, session, phone):
     assert f'ws-connect="/ws/s/{session.code}/"' in html
     assert 'hx-ext="ws"' in html
     assert "hx-ws-2" in html
-    assert f"/state/?v={session.phase_version}" in html
+    # The poll and the socket's signal both send what the phone shows.
+    assert shown(session.phase_version, "lobby") in html
+    assert 'hx-include="#phone-shown"' in html
     # The profile form is reachable from the lobby.
     assert url("phone_profile", session) in html
 
@@ -210,7 +224,7 @@ def test_the_state_is_the_new_stage_after_a_phase_change(client, session, phone,
     assert "<html" not in response.text
     # It carries the new version, so the next poll is a 204 again.
     session.refresh_from_db()
-    assert f"?v={session.phase_version}" in response.text
+    assert shown(session.phase_version, f"scoring-{lob.themes.first().pk}") in response.text
 
 
 def test_answers_do_not_change_the_state(client, session, phone, scoring):
@@ -218,6 +232,58 @@ def test_answers_do_not_change_the_state(client, session, phone, scoring):
     answers.answer(phone, statements(scoring.current_theme)[0].pk, "3")
     response = client.get(f"{url('phone_state', session)}?v={version}", **HTMX)
     assert response.status_code == 204
+
+
+def test_a_clock_change_keeps_the_scoring_form_and_only_updates_what_is_shown(
+    client, session, phone, scoring
+):
+    key = f"scoring-{scoring.current_theme_id}"
+    old = scoring.phase_version
+    timer.start(scoring)  # phones are told: the version moves on
+    scoring.refresh_from_db()
+    assert scoring.phase_version > old
+    response = state(client, session, old, key)
+    assert response.status_code == 200
+    assert response["HX-Reswap"] == "none"
+    # Only the new version, out of band: the form on screen (and what is typed in it) stays.
+    assert 'type="radio"' not in response.text
+    assert 'id="phone-shown" hidden hx-swap-oob="true"' in response.text
+    assert shown(scoring.phase_version, key) in response.text
+    assert state(client, session, scoring.phase_version, key).status_code == 204
+
+
+def test_a_clock_change_keeps_the_half_typed_name_in_the_lobby(client, session, phone):
+    old = session.phase_version
+    timer.start(session)
+    response = state(client, session, old, "lobby")
+    assert response["HX-Reswap"] == "none"
+    assert "id_name" not in response.text
+
+
+def test_a_new_round_replaces_the_scoring_form(client, session, phone, scoring, lob):
+    old = scoring.phase_version
+    other = lob.themes.filter(items__kind="statement").exclude(pk=scoring.current_theme_id)[0]
+    lifecycle.open_round(scoring, other.pk)
+    response = state(client, session, old, f"scoring-{lob.themes.first().pk}")
+    assert "HX-Reswap" not in response
+    assert f'id="theme-{other.pk}"' in response.text
+
+
+def test_all_at_once_is_a_new_form_too(client, session, phone, scoring):
+    old = scoring.phase_version
+    lifecycle.set_scoring_mode(scoring, "all")
+    response = state(client, session, old, f"scoring-{scoring.current_theme_id}")
+    assert "HX-Reswap" not in response
+    assert shown(scoring.phase_version, "scoring-all") in response.text
+
+
+def test_a_stage_without_a_form_is_rendered_again_after_any_change(client, session, phone):
+    lifecycle.set_phase(session, "discussion")
+    old = session.phase_version
+    timer.start(session)
+    response = state(client, session, old, "discussion")
+    assert "HX-Reswap" not in response
+    assert "We bespreken de resultaten." in response.text
 
 
 def test_the_signal_without_a_version_gets_the_stage(client, session, phone):
