@@ -261,7 +261,8 @@ def describe(trend: calc.Trend | None, delta: float | None = None) -> str:
     if trend is None:
         return ""
     if trend.direction == "stable":
-        text = f"{trend.arrow} {_('stabiel')}"
+        stable = _("stabiel")
+        text = f"{trend.arrow} {stable}"
     else:
         sign = "+" if trend.delta > 0 else "−"
         size = abs(trend.delta if delta is None else delta)

@@ -27,7 +27,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from instruments.models import Item
 
@@ -113,7 +113,8 @@ def make_chart(counts: tuple[int, ...], scale_min: int) -> Chart:
         )
     description = _("Verdeling van de scores: %(parts)s") % {
         "parts": "; ".join(
-            _("%(value)s: %(count)s keer") % {"value": bar.value, "count": bar.count}
+            ngettext("%(value)s: %(count)s keer", "%(value)s: %(count)s keer", bar.count)
+            % {"value": bar.value, "count": bar.count}
             for bar in bars
         )
     }
@@ -250,10 +251,6 @@ class TrendView:
     band_from: str | None = None
     band_to: str | None = None
     band_changed: bool = False
-
-    @property
-    def sign(self) -> str:
-        return {"up": "+", "down": "−"}.get(self.direction or "", "")
 
     @property
     def band_from_label(self) -> str:

@@ -1,7 +1,9 @@
 """Shared personas: alice facilitates, bob facilitates elsewhere, a phone has no account."""
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.utils import translation
 
 from instruments.models import Instrument
 from instruments.services import load_default_instruments
@@ -37,3 +39,10 @@ def admin_user(db):
 def alice_client(client, alice):
     client.force_login(alice)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _dutch_again_after_each_test():
+    """LocaleMiddleware leaves a request's language active in the thread; reset it."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
