@@ -3,10 +3,12 @@
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import translation
 
 from instruments.models import Instrument
 from instruments.services import load_default_instruments
+from sessions import lifecycle
 
 
 @pytest.fixture
@@ -41,8 +43,18 @@ def alice_client(client, alice):
     return client
 
 
+@pytest.fixture
+def session(alice, lob):
+    """alice's session on the LOB tool, in the lobby."""
+    return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="LOB West")
+
+
 @pytest.fixture(autouse=True)
-def _dutch_again_after_each_test():
-    """LocaleMiddleware leaves a request's language active in the thread; reset it."""
+def _fresh_state():
+    """Each test starts clean: the cache (failed-code counters, screens' remembered language and
+    earlier results) outlives a test's database, whose ids are reused; and LocaleMiddleware
+    leaves a request's language active in the thread."""
+    cache.clear()
     yield
+    cache.clear()
     translation.activate(settings.LANGUAGE_CODE)

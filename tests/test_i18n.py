@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 from django.utils.html import escape
@@ -226,17 +225,6 @@ def test_translations_add_no_straight_double_quotes(catalogue):
 def shows(response, text: str) -> bool:
     """The text is on the page, as a template literal (not escaped) or a variable (escaped)."""
     return text in response.text or escape(text) in response.text
-
-
-@pytest.fixture(autouse=True)
-def _clean_state():
-    # Failed code attempts are counted in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
-    # LocaleMiddleware activates the request's language and leaves it active in this thread:
-    # without this, tests that run after these would speak English.
-    translation.deactivate()
 
 
 def test_the_home_page_is_dutch_by_default(client, db):

@@ -5,7 +5,6 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,14 +17,6 @@ from .test_views_facilitator import fragment
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Screens remember a language and cache earlier results by session id; ids are reused."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

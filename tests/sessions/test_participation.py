@@ -1,24 +1,10 @@
 """Joining with a code and coming back on the same phone (sessions.participation, codes)."""
 
 import pytest
-from django.core.cache import cache
 
 from sessions import answers, codes, lifecycle, participation
 from sessions.errors import NotAllowed, NotFound
 from sessions.models import Participant, Response
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    # Failure counters live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def session(alice, lob):
-    return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="LOB West")
 
 
 def first_statement(session):

@@ -10,11 +10,6 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def session(alice, lob):
-    return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="LOB West")
-
-
-@pytest.fixture
 def phone(client, session):
     """A phone that joined: the client carries its device cookie."""
     participant, token, _created = participation.join(session, None)

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.core.cache import cache
 
 from sessions import agreements, answers, history, lifecycle, participation, screens
 from sessions.models import Session
@@ -11,14 +10,6 @@ from sessions.models import Session
 from .test_report import scored_session, valid_agreement
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    """Screens remember a language and cache earlier results by session id; ids are reused."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -1,26 +1,11 @@
 """Joining from a phone: typing the code, the join page, the device cookie, refusals."""
 
-import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from sessions import codes, lifecycle, participation
 from sessions.models import Participant
 
 COOKIE = participation.COOKIE
-
-
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    # Failure counters live in the cache, which outlives a test's database.
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def session(alice, lob):
-    return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="LOB West")
 
 
 def join_url(session):
