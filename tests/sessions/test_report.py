@@ -1,6 +1,8 @@
 """The follow-up report: what the PDF and the CSV contain, and what the renderer may load."""
 
+import base64
 import csv
+import gc
 import io
 import re
 from pathlib import Path
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from pypdf import PdfReader
+from pypdf.generic import IndirectObject
 
 from instruments.models import Item
 from sessions import agreements, history, lifecycle, participation, report
@@ -159,6 +162,98 @@ def test_the_html_never_marks_user_text_safe(session):
     html = report.render_html(session)
     assert "<img" not in html and "<script" not in html
     assert 'href="http://169.254' not in html
+
+
+def pdf_objects(data: bytes, key: str) -> list:
+    """The values of every `key` entry in the PDF's pages and their resources (fonts too)."""
+    seen, found, stack = set(), [], [PdfReader(io.BytesIO(data)).trailer["/Root"]["/Pages"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, dict):
+            found.extend(v.get_object() for k, v in node.items() if k == key)
+            stack.extend(v for k, v in node.items() if k not in ("/Parent", "/StructParents"))
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def structure_elements(data: bytes, role: str) -> list:
+    """The tagged PDF's structure elements of one role (/Figure, /Table...)."""
+    seen, found = set(), []
+    stack = [PdfReader(io.BytesIO(data)).trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            if node.idnum in seen:
+                continue
+            seen.add(node.idnum)
+            node = node.get_object()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            if node.get("/S") == role:
+                found.append(node)
+            if "/K" in node:
+                stack.append(node["/K"])
+    return found
+
+
+def test_each_chart_is_a_figure_whose_text_alternative_lists_the_counts(session):
+    html = report.render_html(session)
+    charts = re.findall(r'<svg class="chart".*?</svg>', html, re.S)
+    assert charts, "the statements have charts"
+    # visie: 3, 3, 4, 4 -> two 3s and two 4s.
+    title = "Verdeling van de scores: 1: 0 keer; 2: 0 keer; 3: 2 keer; 4: 2 keer; 5: 0 keer"
+    assert f"<title>{title}</title>" in charts[0]
+    # The bars and numbers are an image (a data: URL), not elements of the document.
+    image = re.search(r'<image [^>]*href="data:image/svg\+xml;base64,([^"]+)"', charts[0])
+    svg = base64.b64decode(image.group(1)).decode()
+    assert svg.count("<rect ") == 5 and "text-anchor" not in svg
+    numbers = re.findall(r">([^<]*)</text>", svg)  # per bar its count, then its scale value
+    assert numbers == ["0", "1", "0", "2", "2", "3", "2", "4", "0", "5"]
+    # In the PDF (tagged): a Figure per chart, the counts as its alternative text.
+    figures = structure_elements(report.render_pdf(session), "/Figure")
+    assert len(figures) == len(charts)
+    assert title in [str(figure.get("/Alt")) for figure in figures]
+
+
+def test_the_chart_centres_its_numbers_with_the_bundled_fonts_digit_width():
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(STATIC_DIR / "fonts" / "DejaVuSans.ttf", lazy=True)
+    cmap, metrics = font.getBestCmap(), font["hmtx"]
+    widths = {metrics[cmap[ord(d)]][0] / font["head"].unitsPerEm for d in "0123456789"}
+    assert widths == {report.DIGIT_EM}
+
+
+def test_every_page_has_the_footer_and_only_the_bundled_fonts_are_embedded(session):
+    data = report.render_pdf(session)
+    reader = PdfReader(io.BytesIO(data))
+    pages = len(reader.pages)
+    for number, page in enumerate(reader.pages, start=1):
+        text = page.extract_text()
+        assert f"Pagina {number} van {pages}" in text
+        assert "Voorjaar · Regio West" in text
+    fonts = pdf_objects(data, "/BaseFont")
+    assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Report-Sans(-Bold)?", f) for f in fonts), fonts
+    descriptors = pdf_objects(data, "/FontDescriptor")
+    assert descriptors and all("/FontFile2" in d for d in descriptors)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_rendering_leaves_the_cycle_collector_as_it_was(session, enabled):
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        report.render_pdf(session)
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 # The fetcher ------------------------------------------------------------------------------------
