@@ -32,6 +32,7 @@ from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -391,8 +392,18 @@ def render_csv(session: Session) -> str:
         return out.getvalue()
 
 
-def filename(session: Session, kind: str, extension: str) -> str:
-    """<kind>-<title>-<date>.<extension>: ASCII only, safe in any Content-Disposition."""
-    stem = slugify(session.title)[:60].strip("-") or "sessie"
+# What a downloaded file is called, per kind of file.
+FILE_WORDS = {
+    "pdf": pgettext_lazy("bestandsnaam", "verslag"),
+    "csv": pgettext_lazy("bestandsnaam", "resultaten"),
+}
+
+
+def filename(session: Session, extension: str) -> str:
+    """verslag-<title>-<date>.pdf, in the session's language; ASCII only, safe in any
+    Content-Disposition."""
+    with translation.override(session.language):
+        word = slugify(str(FILE_WORDS[extension]))
+        stem = slugify(session.title)[:60].strip("-") or slugify(pgettext("bestandsnaam", "sessie"))
     day = timezone.localtime(session.created_at).date().isoformat()
-    return f"{kind}-{stem}-{day}.{extension}"
+    return f"{word}-{stem}-{day}.{extension}"

@@ -183,7 +183,10 @@ def compiled() -> gettext_module.GNUTranslations:
 def test_the_compiled_file_gives_every_translation_in_the_catalogue(catalogue, compiled):
     stale = []
     for e in catalogue:
-        if e.msgid_plural is None:
+        if e.msgctxt is not None:
+            if compiled.pgettext(e.msgctxt, e.msgid) != e.msgstr[0]:
+                stale.append(e.where)
+        elif e.msgid_plural is None:
             if compiled.gettext(e.msgid) != e.msgstr[0]:
                 stale.append(e.where)
         else:
@@ -194,7 +197,8 @@ def test_the_compiled_file_gives_every_translation_in_the_catalogue(catalogue, c
 
 
 def test_the_compiled_file_holds_no_message_the_catalogue_dropped(catalogue, compiled):
-    in_po = {e.msgid for e in catalogue}
+    # A message with a context is stored as "context\x04msgid".
+    in_po = {e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}" for e in catalogue}
     in_mo = {
         key[0] if isinstance(key, tuple) else key
         for key in compiled._catalog  # no public way to list the keys
@@ -325,3 +329,15 @@ def test_a_refusal_from_a_service_is_in_the_language_of_the_request(client, alic
     assert "The facilitator has closed the session to new participants." in response.text
     assert shows(response, "That didn't work")
     assert "Type the code again" in response.text
+
+
+def test_downloads_are_named_in_the_sessions_language(alice, lob):
+    from sessions import lifecycle, report
+
+    dutch = lifecycle.create_session(alice, lob, title="Regio West", partnership_name="West")
+    english = lifecycle.create_session(
+        alice, lob, title="Regio West", partnership_name="West", language="en"
+    )
+    assert report.filename(dutch, "pdf").startswith("verslag-regio-west-")
+    assert report.filename(english, "pdf").startswith("report-regio-west-")
+    assert report.filename(english, "csv").startswith("results-regio-west-")

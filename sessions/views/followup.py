@@ -267,7 +267,9 @@ def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
 
 def _pdf(session: Session) -> HttpResponse:
     return _download(
-        report.render_pdf(session), "application/pdf", report.filename(session, "verslag", "pdf")
+        report.render_pdf(session),
+        "application/pdf",
+        report.filename(session, "pdf"),
     )
 
 
@@ -284,7 +286,11 @@ def results_csv(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_session_for_user(request.user, session_id)
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
     body = ("\ufeff" + report.render_csv(session)).encode("utf-8")
-    return _download(body, "text/csv; charset=utf-8", report.filename(session, "resultaten", "csv"))
+    return _download(
+        body,
+        "text/csv; charset=utf-8",
+        report.filename(session, "csv"),
+    )
 
 
 @require_GET
