@@ -27,7 +27,8 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db.models import Count
+from django.core.cache import cache
+from django.db.models import Count, Sum
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.text import slugify
@@ -314,6 +315,44 @@ def _cycle_collection_paused():
                 gc.enable()
         if resume:
             gc.collect(0)  # the render's own garbage, not the whole heap
+
+
+# Downloads ---------------------------------------------------------------------------------------
+
+PDF_CACHE_SECONDS = 60 * 60
+_render_locks: dict[str, threading.Lock] = {}
+_render_locks_guard = threading.Lock()
+
+
+def pdf_for_download(session: Session) -> bytes:
+    """The report, rendered once per state of the partnership.
+
+    When a session closes, every phone gets a download button at once: forty one-second renders
+    in parallel would keep the last phone waiting for most of a minute. The key changes with any
+    change to any session of the partnership (versions only go up), so nothing stale is served.
+    """
+    versions = Session.objects.filter(partnership_id=session.partnership_id).aggregate(
+        count=Count("id"), total=Sum("version")
+    )
+    key = f"report-pdf:{session.pk}:{session.language}:{versions['count']}:{versions['total']}"
+    return render_once(key, lambda: render_pdf(session))
+
+
+def render_once(key: str, render) -> bytes:
+    """render() for this key unless it is cached; concurrent callers in a process wait for one."""
+    pdf = cache.get(key)
+    if pdf is not None:
+        return pdf
+    with _render_locks_guard:
+        lock = _render_locks.setdefault(key, threading.Lock())
+    with lock:
+        pdf = cache.get(key)
+        if pdf is None:
+            pdf = render()
+            cache.set(key, pdf, PDF_CACHE_SECONDS)
+    with _render_locks_guard:
+        _render_locks.pop(key, None)
+    return pdf
 
 
 def render_pdf(session: Session, *, fetcher: URLFetcher | None = None) -> bytes:

@@ -267,7 +267,7 @@ def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
 
 def _pdf(session: Session) -> HttpResponse:
     return _download(
-        report.render_pdf(session),
+        report.pdf_for_download(session),
         "application/pdf",
         report.filename(session, "pdf"),
     )

@@ -14,7 +14,7 @@ from pypdf.generic import IndirectObject
 
 from instruments.models import Item
 from sessions import agreements, history, lifecycle, participation, report
-from sessions.models import Participant, Response
+from sessions.models import Participant, Response, Session
 
 HOSTILE = [
     '<img src="file:///etc/passwd">',
@@ -401,3 +401,52 @@ def test_a_full_session_renders(alice, lob):
     text = pdf_text(data)
     assert "40 van 40" in text
     assert text.count("Actie ") >= 15
+
+
+def test_a_download_renders_once_per_state_of_the_partnership(alice, lob, monkeypatch):
+    session = lifecycle.create_session(alice, lob, title="Regio", partnership_name="West")
+    renders = []
+    monkeypatch.setattr(report, "render_pdf", lambda s: renders.append(s.pk) or b"%PDF-1")
+    report.pdf_for_download(session)
+    report.pdf_for_download(Session.objects.get(pk=session.pk))
+    assert renders == [session.pk]
+    agreements.create(session, valid_agreement())
+    report.pdf_for_download(Session.objects.get(pk=session.pk))
+    assert renders == [session.pk, session.pk]
+
+
+def test_an_earlier_session_changing_renders_the_report_again(alice, lob, monkeypatch):
+    earlier = lifecycle.create_session(alice, lob, title="Najaar", partnership_name="West")
+    later = lifecycle.create_session(alice, lob, title="Voorjaar", partnership_name="West")
+    renders = []
+    monkeypatch.setattr(report, "render_pdf", lambda s: renders.append(s.pk) or b"%PDF-1")
+    report.pdf_for_download(later)
+    agreements.create(earlier, valid_agreement())
+    report.pdf_for_download(later)
+    assert renders == [later.pk, later.pk]
+
+
+def test_concurrent_downloads_wait_for_one_render():
+    import threading
+    import time
+
+    renders = []
+
+    def slow_render():
+        renders.append(1)
+        time.sleep(0.2)
+        return b"%PDF-1"
+
+    results = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(report.render_once("report-pdf:test", slow_render))
+        )
+        for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert renders == [1]
+    assert results == [b"%PDF-1"] * 8
