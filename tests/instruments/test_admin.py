@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from instruments.models import Instrument, Item, Theme
 from instruments.services import DATA_DIR, export, load_files
-from sessions.models import Partnership, Session
 
 
 @pytest.fixture
@@ -20,12 +19,8 @@ def admin_client(client, admin_user):
 
 
 @pytest.fixture
-def used_lob(lob, alice):
-    """The LOB tool with one session on it: version 1 is frozen."""
-    partnership = Partnership.objects.create(owner=alice, name="Regio West")
-    session = Session.objects.create(
-        instrument=lob, facilitator=alice, partnership=partnership, title="Voorjaar", code="ABC123"
-    )
+def used_lob(lob, session):
+    """The LOB tool with one session on it (tests/conftest.py): version 1 is frozen."""
     lob.session = session
     return lob
 

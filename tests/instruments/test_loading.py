@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from instruments.models import Instrument, Item, Theme
 from instruments.services import DATA_DIR, load_default_instruments, load_files
 from instruments.validation import InstrumentFileError
-from sessions.models import Partnership, Session
 
 LOB_FILE = DATA_DIR / "lob-regio.json"
 
@@ -28,17 +27,6 @@ def write(folder: Path, name: str, data: dict) -> Path:
 
 def counts() -> tuple[int, int, int]:
     return Instrument.objects.count(), Theme.objects.count(), Item.objects.count()
-
-
-def start_session(instrument: Instrument, user) -> Session:
-    partnership = Partnership.objects.create(owner=user, name="Regio West")
-    return Session.objects.create(
-        instrument=instrument,
-        facilitator=user,
-        partnership=partnership,
-        title="Voorjaar",
-        code="ABC123",
-    )
 
 
 def first_statement(instrument: Instrument) -> Item:
@@ -229,8 +217,7 @@ def test_an_update_in_place_can_add_and_remove_themes(lob, tmp_path):
     assert Item.objects.filter(theme__instrument=lob).count() == 8
 
 
-def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, alice, tmp_path):
-    session = start_session(lob, alice)
+def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, session, tmp_path):
     old_text = first_statement(lob).text
     data = lob_data()
     data["themes"][0]["items"][0]["text"] = "Hebben we een gedeelde visie?"
@@ -247,8 +234,7 @@ def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, alice, tmp_
     assert Item.objects.filter(theme__instrument=lob).count() == 22
 
 
-def test_loading_the_changed_file_again_leaves_version_2_alone(lob, alice, tmp_path):
-    start_session(lob, alice)
+def test_loading_the_changed_file_again_leaves_version_2_alone(lob, session, tmp_path):
     data = lob_data()
     data["name"] = "LOB en doorstroom"
     path = write(tmp_path, "lob-regio.json", data)

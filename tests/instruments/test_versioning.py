@@ -5,18 +5,7 @@ from django.db.models import ProtectedError
 
 from instruments.models import Instrument, Item
 from instruments.services import export, load_default_instruments, new_version
-from sessions.models import Partnership, Session
-
-
-def start_session(instrument: Instrument, user, name="Regio West") -> Session:
-    partnership, _ = Partnership.objects.get_or_create(owner=user, name=name)
-    return Session.objects.create(
-        instrument=instrument,
-        facilitator=user,
-        partnership=partnership,
-        title="Voorjaar",
-        code="ABC123",
-    )
+from sessions import lifecycle
 
 
 def content(instrument: Instrument) -> list:
@@ -34,12 +23,11 @@ def content(instrument: Instrument) -> list:
 
 def test_an_instrument_is_in_use_once_a_session_runs_on_it(lob, alice):
     assert not lob.is_used()
-    start_session(lob, alice)
+    lifecycle.create_session(alice, lob, title="Voorjaar", partnership_name="Regio West")
     assert lob.is_used()
 
 
-def test_new_version_copies_themes_and_items_into_the_next_version(lob, alice):
-    start_session(lob, alice)
+def test_new_version_copies_themes_and_items_into_the_next_version(lob, session):
     copy = new_version(lob)
     assert (copy.slug, copy.version) == ("lob-regio", 2)
     assert copy.pk != lob.pk
@@ -50,8 +38,7 @@ def test_new_version_copies_themes_and_items_into_the_next_version(lob, alice):
     assert copy.source_hash == ""
 
 
-def test_the_copy_is_independent_of_the_version_it_came_from(lob, alice):
-    session = start_session(lob, alice)
+def test_the_copy_is_independent_of_the_version_it_came_from(lob, session):
     copy = new_version(lob)
     item = Item.objects.filter(theme__instrument=copy).first()
     item.text = "Nieuwe tekst"
@@ -88,8 +75,7 @@ def test_latest_versions_can_be_narrowed_further(instruments):
     assert [(i.slug, i.version) for i in latest] == [("lob-regio", 2)]
 
 
-def test_a_used_version_cannot_be_deleted(lob, alice):
-    start_session(lob, alice)
+def test_a_used_version_cannot_be_deleted(lob, session):
     with pytest.raises(ProtectedError):
         lob.delete()
 
