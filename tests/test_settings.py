@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import get_hasher
 from django.core.exceptions import ImproperlyConfigured
 
 from reflectie.settings import database_from_url
@@ -55,7 +56,8 @@ def settings_seen_with(tmp_path: Path, **env: str) -> dict:
         "print(json.dumps({'db': s.DATABASES['default']['ENGINE'],"
         " 'db_name': str(s.DATABASES['default']['NAME']),"
         " 'channels': s.CHANNEL_LAYERS['default']['BACKEND'],"
-        " 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG}))\n"
+        " 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG,"
+        " 'hashers': getattr(s, 'PASSWORD_HASHERS', None)}))\n"
     )
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -149,3 +151,11 @@ def test_redis_url_switches_channel_layer_and_cache(tmp_path):
     assert seen["channels"] == "channels_redis.core.RedisChannelLayer"
     assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert seen["db"] == "django.db.backends.sqlite3"
+
+
+def test_the_tests_hash_passwords_fast_and_the_app_does_not(tmp_path, settings):
+    # The suite runs under settings_test (pyproject.toml), whose hasher is cheap; the real
+    # settings leave Django's default (PBKDF2) alone.
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert settings_seen_with(tmp_path)["hashers"] is None
+    assert get_hasher().algorithm == "md5"
