@@ -244,7 +244,7 @@ class ThemeInline(admin.TabularInline):
         return not _is_frozen(obj) and super().has_delete_permission(request, obj)
 
 
-def _version_notice(request, instrument: Instrument) -> dict:
+def _version_notice(instrument: Instrument) -> dict:
     """Template context for the notice above a frozen or incomplete version."""
     context = {"reflectie_instrument": instrument}
     if _is_frozen(instrument):
@@ -338,7 +338,7 @@ class InstrumentAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         instrument = self.get_object(request, unquote(object_id))
         if instrument is not None:
-            extra_context = {**_version_notice(request, instrument), **(extra_context or {})}
+            extra_context = {**_version_notice(instrument), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def new_version_view(self, request, object_id):
@@ -527,5 +527,5 @@ class ThemeAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         theme = self.get_object(request, unquote(object_id))
         if theme is not None:
-            extra_context = {**_version_notice(request, theme.instrument), **(extra_context or {})}
+            extra_context = {**_version_notice(theme.instrument), **(extra_context or {})}
         return super().change_view(request, object_id, form_url, extra_context)

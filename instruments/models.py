@@ -89,6 +89,16 @@ class Theme(models.Model):
         return self.title
 
 
+def item_label(theme_title: str, number: int | None, title: str) -> str:
+    """How an item is referred to on screens, phones, in agreements and the PDF: "Relatie 3".
+
+    A numbered item by its theme and number, else by its own title, else by its theme.
+    """
+    if number:
+        return f"{theme_title} {number}"
+    return title or theme_title
+
+
 class Item(models.Model):
     class Kind(models.TextChoices):
         STATEMENT = "statement", _("stelling (score)")
@@ -114,10 +124,7 @@ class Item(models.Model):
 
     @property
     def label(self) -> str:
-        """How a statement is referred to on screens and in the PDF: "Relatie 3"."""
-        if self.kind == self.Kind.STATEMENT and self.number:
-            return f"{self.theme.title} {self.number}"
-        return self.title or self.text[:60]
+        return item_label(self.theme.title, self.number, self.title)
 
     @property
     def is_statement(self) -> bool:

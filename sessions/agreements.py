@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from instruments.models import Item
+from instruments.models import Item, item_label
 
 from . import lifecycle, results
 from .errors import Invalid, NotFound
@@ -32,8 +32,6 @@ MAX_TEXT = 1000
 MAX_AGREEMENTS = 100
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_THEME_REF = re.compile(r"theme:([a-z0-9_-]+)")
-_ITEM_REF = re.compile(r"item:(\d{1,18})")
 # Tabs and newlines are fine in text; other control characters are refused.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -76,17 +74,8 @@ def reference_choices(session: Session) -> list[tuple[str, str]]:
             continue
         choices.append((f"theme:{theme.key}", theme.title))
         for item in items:
-            if item.kind == Item.Kind.STATEMENT:
-                # As Item.label: "Relatie 3".
-                label = (
-                    f"{theme.title} {item.number}"
-                    if item.number
-                    else (item.title or item.text[:60])
-                )
-                text = item.text
-            else:
-                label, text = item.title or item.text, ""
-            shown = f"{label}: {text}" if text else label
+            # "Relatie 3: Is er sprake van …", as the statement is named on every screen.
+            shown = f"{item_label(theme.title, item.number, item.title)}: {item.text}"
             choices.append((f"item:{item.id}", "— " + _shorten(shown, 90)))
     return choices
 

@@ -5,14 +5,12 @@ A request that is wrong in any part stores nothing at all.
 """
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Item
 
-from . import notify
+from . import lifecycle, results
 from .errors import Invalid, NotAllowed
-from .lifecycle import open_themes
 from .models import Participant, PriorityChoice, Response, Session
 
 DONT_KNOW = "dk"
@@ -40,7 +38,7 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
         raise Invalid(_("Er is geen antwoord meegestuurd."))
     items = _statements(session, answers.keys())
     values = {item_id: parse_value(session, raw) for item_id, raw in answers.items()}
-    open_ids = set(open_themes(session))
+    open_ids = set(lifecycle.open_themes(session))
     if any(items[item_id].theme_id not in open_ids for item_id in answers):
         raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
 
@@ -62,8 +60,7 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
                 response.save(update_fields=["value", "updated_at"])
                 changed += 1
         if changed:
-            Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
-            notify.session_changed(session.pk)
+            lifecycle.touch(session.pk)
     return changed
 
 
@@ -95,9 +92,8 @@ def answers_of(participant: Participant) -> dict[int, int | None]:
 
 
 def session_vote_options(session: Session) -> list[tuple[str, str]]:
-    """What the session-wide priority vote offers: the themes that have statements."""
-    themes = session.instrument.themes.filter(items__kind=Item.Kind.STATEMENT).distinct()
-    return [(f"theme:{theme.key}", theme.title) for theme in themes]
+    """What the session-wide priority vote offers (results.vote_options), as (key, title)."""
+    return results.vote_options(results.instrument_structure(session.instrument))
 
 
 def choose(participant: Participant, item_id: int | None, options: list[str]) -> bool:
@@ -118,7 +114,7 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
         ).first()
         if item is None:
             raise Invalid(_("Deze keuzevraag hoort niet bij deze sessie."))
-        if item.theme_id not in open_themes(session):
+        if item.theme_id not in lifecycle.open_themes(session):
             raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
         allowed, maximum = {o["key"] for o in item.options}, item.max_choices
     if not set(picked) <= allowed:
@@ -135,8 +131,7 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
             PriorityChoice(session=session, participant=participant, item_id=item_id, option=o)
             for o in picked
         )
-        Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
-        notify.session_changed(session.pk)
+        lifecycle.touch(session.pk)
     return True
 
 

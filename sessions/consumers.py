@@ -20,8 +20,6 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL = 0.25
 # How often a screen checks the stored version, to repair lost messages.
 TICK = 0.5
-# Close code that makes htmx's ws extension reconnect (1012: service restart).
-RESTART = 1012
 FORBIDDEN = 4403
 
 

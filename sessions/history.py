@@ -17,19 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from . import agreements as agreement_service
 from . import lifecycle, results
 from . import stats as calc
+from .bands import band_label
 from .errors import Invalid, NotAllowed
 from .models import Agreement, AgreementReview, Session
 
-BAND_LABELS = {
-    calc.BAND_STERK: _("sterk punt"),
-    calc.BAND_AANDACHT: _("aandachtspunt"),
-    calc.BAND_ZORG: _("zorgpunt"),
-}
 MAX_NOTE = 500
-
-
-def band_label(band: str | None) -> str:
-    return str(BAND_LABELS.get(band, "")) if band else ""
 
 
 def _earlier(session: Session):

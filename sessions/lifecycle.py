@@ -4,6 +4,8 @@ lobby → review (when the partnership met before) → scoring → discussion �
 → closed. The facilitator may go back and forth; only "closed" is final.
 """
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -62,12 +64,18 @@ def first_scored_theme(instrument: Instrument) -> Theme | None:
     return instrument.themes.filter(items__kind__in=("statement", "priority")).first()
 
 
-def open_themes(session: Session) -> list[int]:
-    """Ids of the themes whose items phones may answer right now."""
+def open_themes(session: Session, theme_ids: Iterable[int] | None = None) -> list[int]:
+    """Ids of the themes whose items phones may answer right now.
+
+    ``theme_ids`` are all the instrument's themes, for a caller that has them already (the
+    results read them from the cached structure); otherwise they are looked up when needed.
+    """
     if session.phase != Phase.SCORING:
         return []
     if session.scoring_mode == Session.Mode.ALL:
-        return list(session.instrument.themes.values_list("pk", flat=True))
+        if theme_ids is None:
+            theme_ids = session.instrument.themes.values_list("pk", flat=True)
+        return list(theme_ids)
     return [session.current_theme_id] if session.current_theme_id else []
 
 
@@ -114,15 +122,26 @@ def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:
 
 
 def change(session: Session, *, phones: bool = True, **fields) -> Session:
-    """Store a change, bump the versions and tell the screens (and phones) after commit."""
+    """Store a change to the session row, bump the versions and tell the screens (and phones)."""
     with transaction.atomic():
         for name, value in fields.items():
             setattr(session, name, value)
-        Session.objects.filter(pk=session.pk).update(
+        touch(session.pk, phones=phones, **fields)
+        session.refresh_from_db(fields=["version", "phase_version"])
+    return session
+
+
+def touch(session_id: int, *, phones: bool = False, **fields) -> None:
+    """The one path for every change that screens or phones must see.
+
+    Bumps ``version`` (screens compare it on their slow tick, so a lost notice is repaired) and,
+    when phones show the change, ``phase_version`` too (phones poll it); then notifies after
+    commit. Call it inside the transaction that stores the change.
+    """
+    with transaction.atomic():
+        Session.objects.filter(pk=session_id).update(
             version=F("version") + 1,
             phase_version=F("phase_version") + (1 if phones else 0),
             **fields,
         )
-        session.refresh_from_db(fields=["version", "phase_version"])
-        notify.session_changed(session.pk, phones=phones)
-    return session
+        notify.session_changed(session_id, phones=phones)

@@ -4,17 +4,16 @@ A phone carries a random device token in a cookie; only its SHA-256 is stored. T
 coming back finds its participant (and its answers) again. A guessed or forged token finds nothing.
 """
 
-import hashlib
 import secrets
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
-from . import codes, notify
+from . import codes, lifecycle
 from .errors import NotAllowed, NotFound
 from .models import Participant, Session
+from .tokens import digest
 
 COOKIE = "reflectie_device"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 180
@@ -26,10 +25,6 @@ FAILURE_WINDOW = 10 * 60
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def valid_token(token: str | None) -> bool:
@@ -53,7 +48,45 @@ def find_open_session(raw_code: str) -> Session | None:
 def participant_for(session: Session, token: str | None) -> Participant | None:
     if not valid_token(token):
         return None
-    return Participant.objects.filter(session=session, token_hash=token_hash(token)).first()
+    return Participant.objects.filter(session=session, token_hash=digest(token)).first()
+
+
+def device_participant(raw_code: str, token: str | None) -> Participant | None:
+    """This device's participant in the newest session with this code, closed ones included.
+
+    Codes are reused once a session closes, so the device decides which session is meant.
+    """
+    code = codes.normalize(raw_code or "")
+    if code is None or not valid_token(token):
+        return None
+    return (
+        Participant.objects.select_related("session__instrument", "session__partnership")
+        .filter(session__code=code, token_hash=digest(token))
+        .order_by("-session__created_at", "-session__pk")
+        .first()
+    )
+
+
+def phone_participant(raw_code: str, token: str | None) -> Participant | None:
+    """The participant whose phone page this is, or None (then the device should join first).
+
+    A closed session keeps showing its thank-you page, unless its code has been given to a new
+    session since: then this device is sent to join that one.
+    """
+    participant = device_participant(raw_code, token)
+    if (
+        participant is not None
+        and participant.session.is_closed
+        and find_open_session(raw_code) is not None
+    ):
+        return None
+    return participant
+
+
+def check_open_to_newcomers(session: Session) -> None:
+    """A phone that has not joined yet may join, unless the facilitator locked the room."""
+    if session.locked:
+        raise NotAllowed(_("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers."))
 
 
 def join(
@@ -65,8 +98,7 @@ def join(
     existing = participant_for(session, token)
     if existing is not None:
         return existing, token, False
-    if session.locked:
-        raise NotAllowed(_("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers."))
+    check_open_to_newcomers(session)
     if partner_type and partner_type not in Participant.PartnerType.values:
         partner_type = ""
     token = token if valid_token(token) else new_token()
@@ -74,12 +106,11 @@ def join(
         with transaction.atomic():
             participant = Participant.objects.create(
                 session=session,
-                token_hash=token_hash(token),
+                token_hash=digest(token),
                 name=name.strip()[:80],
                 partner_type=partner_type,
             )
-            Session.objects.filter(pk=session.pk).update(version=F("version") + 1)
-            notify.session_changed(session.pk)
+            lifecycle.touch(session.pk)
     except IntegrityError:  # the same phone joined twice at once: keep the first
         return participant_for(session, token), token, False
     return participant, token, True
@@ -90,8 +121,10 @@ def update_profile(participant: Participant, *, name: str, partner_type: str) ->
         partner_type = ""
     participant.name = name.strip()[:80]
     participant.partner_type = partner_type
-    participant.save(update_fields=["name", "partner_type"])
-    notify.session_changed(participant.session_id)
+    with transaction.atomic():
+        participant.save(update_fields=["name", "partner_type"])
+        # The partner-type breakdown on the dashboard may change.
+        lifecycle.touch(participant.session_id)
 
 
 def _failure_key(address: str) -> str:

@@ -12,7 +12,6 @@ other file.
 
 from __future__ import annotations
 
-import base64
 import csv
 import gc
 import io
@@ -38,7 +37,8 @@ from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from . import agreements as agreement_service
-from . import history, results, screens
+from . import charts, history, results
+from .bands import band_label
 from .models import PriorityChoice, Session
 from .stats import MIN_RESPONDENTS
 
@@ -129,59 +129,10 @@ class StaticOnlyFetcher(URLFetcher):
 # Report data ------------------------------------------------------------------------------------
 
 
-def chart(stats, scale_min: int):
-    """The same bar chart as on screen (screens.make_chart); None when the statement is hidden."""
-    if stats is None or stats.hidden or stats.counts is None:
-        return None
-    return screens.make_chart(stats.counts, scale_min)
-
-
-#: The advance of a digit in the report's font, in em (DejaVu Sans: every digit is 1303 of 2048
-#: units; a test checks the bundled file), so the chart centres its numbers itself.
-DIGIT_EM = 1303 / 2048
-
-
-def _centred_number(number: int, center: float, y: float, size: int, colour: str) -> str:
-    # Not text-anchor="middle": WeasyPrint draws each such text into a form XObject of its own.
-    x = center - len(str(number)) * DIGIT_EM * size / 2
-    return f'<text x="{x:.1f}" y="{y}" font-size="{size}" fill="{colour}">{number}</text>'
-
-
-def chart_svg(chart: screens.Chart) -> str:
-    """The bar chart of fragments/chart.html as a standalone SVG document: bars and numbers.
-
-    The report shows it through an <image> in a small inline <svg> whose <title> lists the counts
-    (the PDF figure's text alternative). Inline, its bars and numbers went through the document's
-    CSS cascade one element at a time; as an image they do not. Only numbers, never user text.
-    """
-    parts = [
-        '<svg xmlns="http://www.w3.org/2000/svg" font-family="Report Sans" '
-        f'width="{chart.width}" height="{chart.height}" '
-        f'viewBox="0 0 {chart.width} {chart.height}">'
-    ]
-    for bar in chart.bars:
-        parts.append(
-            f'<rect x="{bar.x}" y="{bar.y}" width="{chart.BAR}" height="{bar.height}" rx="2" '
-            'fill="#2b5b8a"/>'
-        )
-        parts.append(_centred_number(bar.count, bar.center, bar.count_y, 13, "#1b1b1b"))
-        parts.append(_centred_number(bar.value, bar.center, chart.label_y, 12, "#4a4a4a"))
-    parts.append(
-        f'<line x1="0" x2="{chart.width}" y1="{chart.baseline}" y2="{chart.baseline}" '
-        'stroke="#6b6b6b" stroke-width="1"/></svg>'
-    )
-    return "".join(parts)
-
-
-def chart_data_url(chart: screens.Chart) -> str:
-    """chart_svg as a data: URL (the report's fetcher allows those and its own static files)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(chart_svg(chart).encode()).decode()
-
-
 @dataclass
 class StatementRow:
     result: results.ItemResult
-    chart: screens.Chart | None
+    chart: charts.Chart | None
 
     @property
     def stats(self):
@@ -190,7 +141,7 @@ class StatementRow:
     @property
     def chart_src(self) -> str:
         """The chart as an image URL; "" when the statement is hidden."""
-        return chart_data_url(self.chart) if self.chart else ""
+        return charts.data_url(self.chart) if self.chart else ""
 
 
 @dataclass
@@ -246,11 +197,12 @@ def report_context(session: Session) -> dict:
                 key=theme.info.key,
                 title=theme.info.title,
                 mean=theme.mean,
-                band=history.band_label(theme.band),
+                band=band_label(theme.band),
                 trend=t.summary if t else "",
                 previous=t.previous if t else None,
                 statements=[
-                    StatementRow(r, chart(r.stats, instrument.scale_min)) for r in theme.statements
+                    StatementRow(r, charts.for_statement(r.stats, instrument.scale_min))
+                    for r in theme.statements
                 ],
                 priorities=priorities,
             )

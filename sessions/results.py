@@ -10,8 +10,9 @@ from functools import lru_cache
 
 from django.db.models import Count
 
-from instruments.models import Instrument, Item
+from instruments.models import Instrument, Item, item_label
 
+from . import lifecycle
 from . import stats as calc
 from .models import Participant, PriorityChoice, Response, Session
 
@@ -87,9 +88,7 @@ class ItemResult:
 
     @property
     def label(self) -> str:
-        if self.info.number:
-            return f"{self.theme_title} {self.info.number}"
-        return self.info.title or self.theme_title
+        return item_label(self.theme_title, self.info.number, self.info.title)
 
 
 @dataclass
@@ -163,7 +162,7 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         picks[item_id][option] += n
 
     structure = instrument_structure(session.instrument)
-    open_ids = _open_theme_ids(session, structure)
+    open_ids = set(lifecycle.open_themes(session, [t.id for t in structure]))
     by_type = _partner_means(session_id) if breakdown else {}
     scale = (session.instrument.scale_min, session.instrument.scale_max)
     themes = []
@@ -196,20 +195,12 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
 
 
 def vote_options(structure: tuple[ThemeInfo, ...]) -> list[tuple[str, str]]:
-    """answers.session_vote_options read from the cached structure: no query per render."""
+    """What the session-wide priority vote offers: the themes that have statements."""
     return [
         (f"theme:{theme.key}", theme.title)
         for theme in structure
         if any(item.kind == Item.Kind.STATEMENT for item in theme.items)
     ]
-
-
-def _open_theme_ids(session: Session, structure) -> set[int]:
-    if session.phase != Session.Phase.SCORING:
-        return set()
-    if session.scoring_mode == Session.Mode.ALL:
-        return {t.id for t in structure}
-    return {session.current_theme_id}
 
 
 def _item_result(item, theme, counts, picks, participants, scale) -> ItemResult:

@@ -26,25 +26,18 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from instruments.models import Item
 
 from . import agreements as agreement_service
-from . import codes, history, timer
+from . import charts, codes, history, timer
 from . import stats as calc
 from .answers import SESSION_VOTE_MAX
+from .bands import band_label
 from .models import Session
 from .results import ItemResult, OptionCount, SessionResults, ThemeResult, session_results
 
 VIEWS = ("facilitator", "projector")
-
-BAND_LABELS = {
-    calc.BAND_STERK: gettext_lazy("sterk punt"),
-    calc.BAND_AANDACHT: gettext_lazy("aandachtspunt"),
-    calc.BAND_ZORG: gettext_lazy("zorgpunt"),
-}
 
 # How many statements each list on the dashboard's "aandacht" panel shows.
 ATTENTION_SIZE = 5
@@ -56,75 +49,6 @@ FOLLOWUP = "sessions/followup/"
 
 
 # The pieces a fragment template reads ------------------------------------------------------------
-
-
-@dataclass
-class Bar:
-    value: int
-    count: int
-    x: float
-    y: float
-    height: float
-
-    @property
-    def center(self) -> float:
-        return self.x + Chart.BAR / 2
-
-    @property
-    def count_y(self) -> float:
-        return self.y - 5
-
-
-@dataclass
-class Chart:
-    """A 1–5 bar chart as plain numbers: the SVG is drawn by ``fragments/chart.html``."""
-
-    bars: list[Bar]
-    width: int
-    height: int
-    baseline: float
-    description: str
-
-    BAR = 28
-    SLOT = 40
-    TOP = 20  # room for the count above the tallest bar
-    AREA = 80
-    BOTTOM = 22  # room for the scale value under each bar
-
-    @property
-    def label_y(self) -> float:
-        return self.baseline + 16
-
-
-def make_chart(counts: tuple[int, ...], scale_min: int) -> Chart:
-    tallest = max(counts) if counts and max(counts) > 0 else 1
-    baseline = Chart.TOP + Chart.AREA
-    bars = []
-    for i, count in enumerate(counts):
-        height = round(Chart.AREA * count / tallest, 1)
-        bars.append(
-            Bar(
-                value=scale_min + i,
-                count=count,
-                x=i * Chart.SLOT + (Chart.SLOT - Chart.BAR) / 2,
-                y=baseline - height,
-                height=height,
-            )
-        )
-    description = _("Verdeling van de scores: %(parts)s") % {
-        "parts": "; ".join(
-            ngettext("%(value)s: %(count)s keer", "%(value)s: %(count)s keer", bar.count)
-            % {"value": bar.value, "count": bar.count}
-            for bar in bars
-        )
-    }
-    return Chart(
-        bars=bars,
-        width=len(counts) * Chart.SLOT,
-        height=Chart.TOP + Chart.AREA + Chart.BOTTOM,
-        baseline=baseline,
-        description=description,
-    )
 
 
 @dataclass
@@ -162,7 +86,7 @@ class ItemView:
     participants: int
     respondents: int = 0
     stats: calc.ItemStats | None = None
-    chart: Chart | None = None
+    chart: charts.Chart | None = None
     options: list[OptionView] = field(default_factory=list)
     options_shown: bool = False
 
@@ -194,8 +118,7 @@ def item_view(result: ItemResult, participants: int, scale_min: int) -> ItemView
         respondents=result.answered,
         stats=result.stats,
     )
-    if result.stats is not None and not result.stats.hidden and result.stats.counts:
-        view.chart = make_chart(result.stats.counts, scale_min)
+    view.chart = charts.for_statement(result.stats, scale_min)
     if view.is_priority:
         view.options, view.options_shown = option_views(result.options, result.info.max_choices)
     return view
@@ -220,7 +143,7 @@ class ThemeView:
 
     @property
     def band_label(self) -> str:
-        return BAND_LABELS.get(self.band, "")
+        return band_label(self.band)
 
     @property
     def statements(self) -> list[ItemView]:
@@ -254,11 +177,11 @@ class TrendView:
 
     @property
     def band_from_label(self) -> str:
-        return BAND_LABELS.get(self.band_from, "")
+        return band_label(self.band_from)
 
     @property
     def band_to_label(self) -> str:
-        return BAND_LABELS.get(self.band_to, "")
+        return band_label(self.band_to)
 
 
 def trend_view(trend: history.ThemeTrend | None) -> TrendView | None:

@@ -7,25 +7,21 @@ finds nothing, and the answer is the same 404 for both.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import codes, participation
+from . import participation
 from .errors import NotAllowed, NotFound
-from .models import Participant, Session, ShareLink
+from .models import Session, ShareLink
+from .tokens import digest
 
 #: Most live links per session: enough for every partner organisation, not a mailing list.
 MAX_LINKS = 50
 # secrets.token_urlsafe(32) gives 43 characters of [A-Za-z0-9_-].
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
-
-
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_link(session: Session) -> tuple[ShareLink, str]:
@@ -35,7 +31,7 @@ def create_link(session: Session) -> tuple[ShareLink, str]:
             _("Deze sessie heeft al %(max)s deellinks. Trek er eerst een in.") % {"max": MAX_LINKS}
         )
     token = secrets.token_urlsafe(32)
-    link = ShareLink.objects.create(session=session, token_hash=token_hash(token))
+    link = ShareLink.objects.create(session=session, token_hash=digest(token))
     return link, token
 
 
@@ -63,7 +59,7 @@ def session_for_token(token: str | None) -> Session | None:
         return None
     link = (
         ShareLink.objects.select_related("session", "session__instrument", "session__partnership")
-        .filter(token_hash=token_hash(token), revoked_at__isnull=True)
+        .filter(token_hash=digest(token), revoked_at__isnull=True)
         .first()
     )
     return link.session if link else None
@@ -72,19 +68,10 @@ def session_for_token(token: str | None) -> Session | None:
 def session_for_device(raw_code: str, device_token: str | None) -> Session:
     """The session this phone took part in under this code, once it is closed.
 
-    Codes are reused after a session closes, so the device decides which session is meant: the
-    newest one it joined with this code. Unknown code or device: NotFound. Not closed yet:
-    NotAllowed (the report is for everyone once the facilitator closes the session).
+    Unknown code or device: NotFound. Not closed yet: NotAllowed (the report is for everyone
+    once the facilitator closes the session).
     """
-    code = codes.normalize(raw_code or "")
-    if code is None or not participation.valid_token(device_token):
-        raise NotFound(_("Deze sessie is niet gevonden op dit apparaat."))
-    participant = (
-        Participant.objects.select_related("session", "session__instrument", "session__partnership")
-        .filter(session__code=code, token_hash=participation.token_hash(device_token))
-        .order_by("-session__created_at", "-session__pk")
-        .first()
-    )
+    participant = participation.device_participant(raw_code, device_token)
     if participant is None:
         raise NotFound(_("Deze sessie is niet gevonden op dit apparaat."))
     session = participant.session

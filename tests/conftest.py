@@ -1,4 +1,6 @@
-"""Shared personas: alice facilitates, bob facilitates elsewhere, a phone has no account."""
+"""Shared fixtures: personas (alice facilitates, bob facilitates elsewhere, a phone has no
+account) and sessions named for the state they are in. Builders that take arguments, to make a
+second session or read a page, are in tests/builders.py."""
 
 import pytest
 from django.conf import settings
@@ -6,9 +8,10 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import translation
 
-from instruments.models import Instrument
+from instruments.models import Instrument, Item
 from instruments.services import load_default_instruments
-from sessions import lifecycle
+from sessions import lifecycle, notify, participation
+from tests.builders import make_scored_session
 
 
 @pytest.fixture
@@ -43,10 +46,79 @@ def alice_client(client, alice):
     return client
 
 
+# Sessions, named for the state they are in ------------------------------------------------------
+
+
 @pytest.fixture
-def session(alice, lob):
-    """alice's session on the LOB tool, in the lobby."""
+def lobby_session(alice, lob):
+    """alice's session "Regio West" on the LOB tool, in the lobby: nobody has joined yet."""
     return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="LOB West")
+
+
+@pytest.fixture
+def scoring_session(lobby_session, lob):
+    """The lobby session with the first theme's round open: phones score that theme only."""
+    return lifecycle.open_round(lobby_session, lob.themes.first().pk)
+
+
+@pytest.fixture
+def all_at_once_session(lobby_session):
+    """The lobby session scoring every theme at once (scoring mode "all")."""
+    lifecycle.set_scoring_mode(lobby_session, "all")
+    return lifecycle.set_phase(lobby_session, "scoring")
+
+
+@pytest.fixture
+def scored_session(alice, lob):
+    """alice's "Voorjaar" (Regio West), still in the lobby, where four phones scored every
+    statement: visie 3, 3, 4, 4 (mean 3,5, an aandachtspunt), every other theme 3, 4, 4, 5."""
+    return make_scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]})
+
+
+@pytest.fixture
+def priority_round(client, alice, instruments):
+    """A praatplaat session whose round on a priority question is open, the question allowing
+    fewer picks than it has options, and a phone that joined it (`client` has its cookie).
+
+    Returns (session, item, participant).
+    """
+    instrument = instruments["praatplaat-regio"]
+    item = next(
+        item
+        for item in Item.objects.filter(theme__instrument=instrument, kind="priority")
+        if item.max_choices < len(item.options)
+    )
+    session = lifecycle.create_session(
+        alice, instrument, title="Praatplaat", partnership_name="Regio Zuid"
+    )
+    lifecycle.open_round(session, item.theme_id)
+    participant, token, _created = participation.join(session, None)
+    client.cookies[participation.COOKIE] = token
+    return session, item, participant
+
+
+# Phones and notices -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phone(client, lobby_session):
+    """A participant who joined the lobby session; `client` carries its device cookie.
+
+    scoring_session and all_at_once_session are that same session moved on, so this phone can
+    answer in them too."""
+    participant, token, _created = participation.join(lobby_session, None)
+    client.cookies[participation.COOKIE] = token
+    return participant
+
+
+@pytest.fixture
+def told(monkeypatch):
+    """Every change notice as (session id, phones told?), recorded instead of sent."""
+    calls = []
+    monkeypatch.setattr(
+        notify, "session_changed", lambda pk, phones=False: calls.append((pk, phones))
+    )
+    return calls
 
 
 @pytest.fixture(autouse=True)

@@ -10,20 +10,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_POST
 
 from instruments.models import Instrument
 from reflectie.netinfo import join_base_url
 
 from .. import lifecycle, qr, screens
-from ..access import get_session_for_user
 from ..errors import Invalid, Refused
 from ..models import Partnership, Session
-from .refusals import refusal
+from .decorators import done, session_view
 
 
 class NewSessionForm(forms.Form):
@@ -90,6 +87,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
     form = NewSessionForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
                 session = lifecycle.create_session(
@@ -100,13 +98,11 @@ def new_session(request: HttpRequest) -> HttpResponse:
                     scoring_mode=form.cleaned_data["scoring_mode"],
                     language=form.cleaned_data["language"],
                 )
-            except Invalid as exc:
+            except Refused as exc:  # shown on the form, with what was typed
                 form.add_error(None, exc.message)
-            except Refused as exc:
-                return refusal(request, exc)
+                status = exc.status
             else:
                 return redirect("session_dashboard", session.pk)
-        status = 400
     partnerships = Partnership.objects.filter(owner=request.user).values_list("name", flat=True)
     return render(
         request,
@@ -116,18 +112,16 @@ def new_session(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def dashboard(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
+@session_view(methods=("GET",))
+def dashboard(request: HttpRequest, session: Session) -> HttpResponse:
     join_base = join_base_url(request)
     screens.remember_page(session.pk, join_base=join_base, language=translation.get_language())
     context = screens.page_context(session, "facilitator", join_base=join_base)
     return render(request, "sessions/facilitator/dashboard.html", context)
 
 
-@login_required
-def projector(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
+@session_view(methods=("GET",))
+def projector(request: HttpRequest, session: Session) -> HttpResponse:
     join_base = join_base_url(request)
     screens.remember_page(session.pk, join_base=join_base)
     # The room reads the projector: it speaks the session's language, as its live updates do.
@@ -136,24 +130,15 @@ def projector(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "sessions/projector/projector.html", context)
 
 
-@login_required
-def qr_svg(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
+@session_view(methods=("GET",))
+def qr_svg(request: HttpRequest, session: Session) -> HttpResponse:
     url = screens.join_url(join_base_url(request), session.code)
     response = HttpResponse(qr.qr_svg(url), content_type="image/svg+xml")
     response["Cache-Control"] = "private, max-age=300"
     return response
 
 
-# Controls ---------------------------------------------------------------------------------------
-
-
-def _done(request: HttpRequest, session: Session, anchor: str = "") -> HttpResponse:
-    """After a control: htmx gets an empty answer (it clears the status line; the socket shows
-    the change), a plain form goes back to the dashboard."""
-    if request.htmx:
-        return HttpResponse("")
-    return redirect(reverse("session_dashboard", args=[session.pk]) + anchor)
+# Controls: each is its service call; a refusal or "done" is answered by @session_view. ----------
 
 
 def _theme_id(request: HttpRequest) -> int:
@@ -163,60 +148,38 @@ def _theme_id(request: HttpRequest) -> int:
     return int(raw)
 
 
-@login_required
-@require_POST
-def set_phase(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        lifecycle.set_phase(session, request.POST.get("phase", ""))
-    except Refused as exc:
-        return refusal(request, exc)
-    return _done(request, session)
-
-
-@login_required
-@require_POST
-def open_round(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        theme_id = _theme_id(request)
-        lifecycle.open_round(session, theme_id)
-    except Refused as exc:
-        return refusal(request, exc)
-    return _done(request, session, f"#theme-{theme_id}")
-
-
-@login_required
-@require_POST
-def set_mode(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        lifecycle.set_scoring_mode(session, request.POST.get("mode", ""))
-    except Refused as exc:
-        return refusal(request, exc)
-    return _done(request, session)
-
-
-@login_required
-@require_POST
-def set_lock(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    raw = request.POST.get("locked", "")
+def _yes_no(request: HttpRequest, field: str, message) -> bool:
+    raw = request.POST.get(field, "")
     if raw not in ("0", "1"):
-        return refusal(request, Invalid(_("Kies open of gesloten.")))
-    lifecycle.set_locked(session, raw == "1")
-    return _done(request, session)
+        raise Invalid(message)
+    return raw == "1"
 
 
-@login_required
-@require_POST
-def reveal(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        theme_id = _theme_id(request)
-        if request.POST.get("shown") not in ("0", "1"):
-            raise Invalid(_("Kies tonen of verbergen."))
-        lifecycle.set_revealed(session, theme_id, request.POST["shown"] == "1")
-    except Refused as exc:
-        return refusal(request, exc)
-    return _done(request, session, f"#theme-{theme_id}")
+@session_view
+def set_phase(request: HttpRequest, session: Session) -> None:
+    lifecycle.set_phase(session, request.POST.get("phase", ""))
+
+
+@session_view
+def open_round(request: HttpRequest, session: Session) -> HttpResponse:
+    theme_id = _theme_id(request)
+    lifecycle.open_round(session, theme_id)
+    return done(request, session, f"#theme-{theme_id}")
+
+
+@session_view
+def set_mode(request: HttpRequest, session: Session) -> None:
+    lifecycle.set_scoring_mode(session, request.POST.get("mode", ""))
+
+
+@session_view
+def set_lock(request: HttpRequest, session: Session) -> None:
+    lifecycle.set_locked(session, _yes_no(request, "locked", _("Kies open of gesloten.")))
+
+
+@session_view
+def reveal(request: HttpRequest, session: Session) -> HttpResponse:
+    theme_id = _theme_id(request)
+    shown = _yes_no(request, "shown", _("Kies tonen of verbergen."))
+    lifecycle.set_revealed(session, theme_id, shown)
+    return done(request, session, f"#theme-{theme_id}")

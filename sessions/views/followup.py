@@ -1,25 +1,25 @@
 """Follow-up pages: the clock, agreements, the look back, the report and its share links.
 
-Facilitator views take the session through access.get_session_for_user, so anyone else gets a
-404 and learns nothing. Forms work without JavaScript (POST, then redirect); htmx requests get
-the fragment back instead. A refused request answers 4xx with a Dutch message and stores nothing.
+Facilitator views are @session_view: anyone else gets a 404 and learns nothing, and a refusal
+is answered in place (the form again, with its message) or by refusal(). Forms work without
+JavaScript (POST, then redirect); htmx requests get the fragment back instead. A refused request
+answers 4xx with a message in the user's language and stores nothing.
 """
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET
 
 from .. import agreements, history, participation, report, sharing, timer
-from ..access import get_session_for_user
 from ..errors import Invalid, Refused
 from ..models import Agreement, AgreementReview, Session
+from .decorators import session_view
 from .refusals import refusal
 
 # Form fields that are not part of an agreement.
@@ -39,6 +39,12 @@ def _post_values(request: HttpRequest) -> dict[str, str]:
     return values
 
 
+def _part_or_page(request: HttpRequest, part: str, page: str, context: dict, status: int = 200):
+    """htmx swaps the part of the page it targets; a plain request gets the whole page."""
+    template = "sessions/followup/" + (part if request.htmx else page)
+    return render(request, template, context, status=status)
+
+
 def _safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
@@ -56,19 +62,16 @@ def timer_context(session: Session) -> dict:
     return {"session": session, "timer": timer.session_state(session)}
 
 
-@login_required
-@require_POST
-def timer_control(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        timer.apply(session, request.POST.get("action", ""), request.POST.get("minutes"))
-    except Refused as exc:
-        if request.htmx:  # keep the clock on screen, with the message in it
-            context = {**timer_context(session), "error": exc.message}
-            return render(
-                request, "sessions/followup/_timer_panel.html", context, status=exc.status
-            )
-        return refusal(request, exc)
+def _timer_refused(request: HttpRequest, session: Session, exc: Refused) -> HttpResponse:
+    if request.htmx:  # keep the clock on screen, with the message in it
+        context = {**timer_context(session), "error": exc.message}
+        return render(request, "sessions/followup/_timer_panel.html", context, status=exc.status)
+    return refusal(request, exc)
+
+
+@session_view(refused=_timer_refused)
+def timer_control(request: HttpRequest, session: Session) -> HttpResponse:
+    timer.apply(session, request.POST.get("action", ""), request.POST.get("minutes"))
     if request.htmx:
         return render(request, "sessions/followup/_timer_panel.html", timer_context(session))
     return redirect(_safe_next(request, reverse("session_agreements", args=[session.pk])))
@@ -106,18 +109,14 @@ def _editor_context(
 
 
 def _editor(request: HttpRequest, session: Session, *, status: int = 200, **kwargs) -> HttpResponse:
-    template = (
-        "sessions/followup/_agreements_editor.html"
-        if request.htmx
-        else "sessions/followup/agreements.html"
-    )
-    return render(request, template, _editor_context(session, **kwargs), status=status)
+    context = _editor_context(session, **kwargs)
+    return _part_or_page(request, "_agreements_editor.html", "agreements.html", context, status)
 
 
-def _known_values(session: Session, data: dict[str, str]) -> dict[str, str]:
+def _known_values(session: Session, data) -> dict[str, str]:
     """What to show again in the form after a refusal: the sheet's fields only."""
     keys = {f["key"] for f in agreements.fields_of(session)}
-    return {k: v[: agreements.MAX_TEXT * 2] for k, v in data.items() if k in keys}
+    return {k: str(data.get(k, ""))[: agreements.MAX_TEXT * 2] for k in keys if k in data}
 
 
 def _saved(request: HttpRequest, session: Session, message: str) -> HttpResponse:
@@ -127,86 +126,66 @@ def _saved(request: HttpRequest, session: Session, message: str) -> HttpResponse
     return redirect("session_agreements", session.pk)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def agreements_page(request: HttpRequest, session_id: int) -> HttpResponse:
+def _editor_refused(
+    request: HttpRequest, session: Session, exc: Refused, *, editing=None, **_kwargs
+) -> HttpResponse:
+    """The editor again, with the message and, after a failed save, what was typed."""
+    values = _known_values(session, request.POST) if request.method == "POST" else {}
+    return _editor(
+        request, session, status=exc.status, values=values, editing=editing, error=exc.message
+    )
+
+
+def _edit_refused(
+    request: HttpRequest, session: Session, exc: Refused, agreement_id: int
+) -> HttpResponse:
+    editing = Agreement.objects.filter(session=session, pk=agreement_id).first()
+    return _editor_refused(request, session, exc, editing=editing)
+
+
+@session_view(methods=("GET", "POST"), refused=_editor_refused)
+def agreements_page(request: HttpRequest, session: Session) -> HttpResponse:
     """The list, and a form for a new agreement (prefilled from ?keuze=theme:<key> or item:<id>)."""
-    session = get_session_for_user(request.user, session_id)
     if request.method == "POST":
-        data = {}
-        try:
-            data = _post_values(request)
-            agreements.create(session, data)
-        except Refused as exc:
-            values = _known_values(session, data)
-            return _editor(request, session, status=exc.status, values=values, error=exc.message)
+        agreements.create(session, _post_values(request))
         return _saved(request, session, _("De afspraak is toegevoegd."))
 
-    values, error, editing, status = {}, "", None, 200
+    values, editing = {}, None
     choice = request.GET.get("keuze")
     if choice:
-        try:
-            values = agreements.agreement_from_priority(session, choice)
-        except Refused as exc:
-            error, status = exc.message, exc.status
+        values = agreements.agreement_from_priority(session, choice)
     edit_id = request.GET.get("bewerk", "")
     if edit_id.isdigit():
         editing = Agreement.objects.filter(session=session, pk=int(edit_id)).first()
         if editing is not None:
             values = {k: str(v) for k, v in editing.fields.items()}
-    return _editor(request, session, status=status, values=values, editing=editing, error=error)
+    return _editor(request, session, values=values, editing=editing)
 
 
-@login_required
-@require_POST
-def agreement_edit(request: HttpRequest, session_id: int, agreement_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    editing = Agreement.objects.filter(session=session, pk=agreement_id).first()
-    if editing is None:
+@session_view(refused=_edit_refused)
+def agreement_edit(request: HttpRequest, session: Session, agreement_id: int) -> HttpResponse:
+    if not Agreement.objects.filter(session=session, pk=agreement_id).exists():
         raise Http404
-    data = {}
-    try:
-        data = _post_values(request)
-        agreements.update(session, agreement_id, data)
-    except Refused as exc:
-        values = _known_values(session, data)
-        return _editor(
-            request, session, status=exc.status, values=values, editing=editing, error=exc.message
-        )
+    agreements.update(session, agreement_id, _post_values(request))
     return _saved(request, session, _("De afspraak is bijgewerkt."))
 
 
-@login_required
-@require_POST
-def agreement_delete(request: HttpRequest, session_id: int, agreement_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        agreements.delete(session, agreement_id)
-    except Refused as exc:
-        return _editor(request, session, status=exc.status, error=exc.message)
+@session_view(refused=_editor_refused)
+def agreement_delete(request: HttpRequest, session: Session, agreement_id: int) -> HttpResponse:
+    agreements.delete(session, agreement_id)
     return _saved(request, session, _("De afspraak is verwijderd."))
 
 
-@login_required
-@require_POST
-def agreement_move(request: HttpRequest, session_id: int, agreement_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        agreements.move(session, agreement_id, request.POST.get("direction", ""))
-    except Refused as exc:
-        return _editor(request, session, status=exc.status, error=exc.message)
+@session_view(refused=_editor_refused)
+def agreement_move(request: HttpRequest, session: Session, agreement_id: int) -> HttpResponse:
+    agreements.move(session, agreement_id, request.POST.get("direction", ""))
     return _saved(request, session, _("De volgorde is aangepast."))
 
 
-@login_required
-@require_POST
-def agreements_reorder(request: HttpRequest, session_id: int) -> HttpResponse:
+@session_view(refused=_editor_refused)
+def agreements_reorder(request: HttpRequest, session: Session) -> HttpResponse:
     """For drag and drop: `order` lists every agreement id once, in the new order."""
-    session = get_session_for_user(request.user, session_id)
-    try:
-        agreements.reorder(session, request.POST.getlist("order"))
-    except Refused as exc:
-        return _editor(request, session, status=exc.status, error=exc.message)
+    agreements.reorder(session, request.POST.getlist("order"))
     return _saved(request, session, _("De volgorde is aangepast."))
 
 
@@ -216,9 +195,6 @@ def agreements_reorder(request: HttpRequest, session_id: int) -> HttpResponse:
 def _review_response(
     request: HttpRequest, session: Session, *, status: int = 200, error: str = "", saved=None
 ) -> HttpResponse:
-    template = (
-        "sessions/followup/_review_list.html" if request.htmx else "sessions/followup/review.html"
-    )
     context = {
         "session": session,
         "earlier": history.earlier_agreements(session),
@@ -227,30 +203,29 @@ def _review_response(
         "error": error,
         "saved": saved,
     }
-    return render(request, template, context, status=status)
+    return _part_or_page(request, "_review_list.html", "review.html", context, status)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def review_page(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    if request.method == "POST":
-        try:
-            reviewed = history.review(
-                session,
-                request.POST.get("agreement", ""),
-                request.POST.get("status", ""),
-                request.POST.get("note", ""),
-            )
-        except Refused as exc:
-            return _review_response(request, session, status=exc.status, error=exc.message)
-        if request.htmx:
-            return _review_response(request, session, saved=reviewed.agreement_id)
-        messages.success(request, _("De terugblik is opgeslagen."))
-        return redirect(
-            reverse("session_review", args=[session.pk]) + f"#afspraak-{reviewed.agreement_id}"
-        )
-    return _review_response(request, session)
+def _review_refused(request: HttpRequest, session: Session, exc: Refused) -> HttpResponse:
+    return _review_response(request, session, status=exc.status, error=exc.message)
+
+
+@session_view(methods=("GET", "POST"), refused=_review_refused)
+def review_page(request: HttpRequest, session: Session) -> HttpResponse:
+    if request.method == "GET":
+        return _review_response(request, session)
+    reviewed = history.review(
+        session,
+        request.POST.get("agreement", ""),
+        request.POST.get("status", ""),
+        request.POST.get("note", ""),
+    )
+    if request.htmx:
+        return _review_response(request, session, saved=reviewed.agreement_id)
+    messages.success(request, _("De terugblik is opgeslagen."))
+    return redirect(
+        reverse("session_review", args=[session.pk]) + f"#afspraak-{reviewed.agreement_id}"
+    )
 
 
 # The report -------------------------------------------------------------------------------------
@@ -273,17 +248,14 @@ def _pdf(session: Session) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def report_pdf(request: HttpRequest, session_id: int) -> HttpResponse:
+@session_view(methods=("GET",))
+def report_pdf(request: HttpRequest, session: Session) -> HttpResponse:
     """The facilitator's copy, at any moment (also during the session, to check it)."""
-    return _pdf(get_session_for_user(request.user, session_id))
+    return _pdf(session)
 
 
-@login_required
-@require_GET
-def results_csv(request: HttpRequest, session_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
+@session_view(methods=("GET",))
+def results_csv(request: HttpRequest, session: Session) -> HttpResponse:
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
     body = ("\ufeff" + report.render_csv(session)).encode("utf-8")
     return _download(
@@ -308,7 +280,7 @@ def phone_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     try:
         session = sharing.session_for_device(code, request.COOKIES.get(participation.COOKIE))
     except Refused as exc:
-        return refusal(request, exc, fragment=False)
+        return refusal(request, exc, phone=True, code=code, fragment=False)
     return _pdf(session)
 
 
@@ -317,51 +289,40 @@ def phone_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
 
 def _share_url(request: HttpRequest, token: str) -> str:
     path = reverse("shared_report_pdf", args=[token])
-    site = getattr(settings, "SITE_URL", "")
+    site = settings.SITE_URL
     return f"{site}{path}" if site else request.build_absolute_uri(path)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-@never_cache
-def share_links(request: HttpRequest, session_id: int) -> HttpResponse:
-    """GET lists the links; POST makes one and shows it in this answer only (it is not stored)."""
-    session = get_session_for_user(request.user, session_id)
-    new_url, status, error = "", 200, ""
-    if request.method == "POST":
-        try:
-            _link, token = sharing.create_link(session)
-        except Refused as exc:
-            status, error = exc.status, exc.message
-        else:
-            new_url = _share_url(request, token)
-    template = (
-        "sessions/followup/_share_links.html" if request.htmx else "sessions/followup/share.html"
-    )
+def _share_response(
+    request: HttpRequest, session: Session, *, new_url: str = "", error="", status: int = 200
+) -> HttpResponse:
     context = {
         "session": session,
         "links": sharing.links(session),
         "new_url": new_url,
         "error": error,
     }
-    return render(request, template, context, status=status)
+    return _part_or_page(request, "_share_links.html", "share.html", context, status)
 
 
-@login_required
-@require_POST
-def share_revoke(request: HttpRequest, session_id: int, link_id: int) -> HttpResponse:
-    session = get_session_for_user(request.user, session_id)
-    try:
-        sharing.revoke(session, link_id)
-    except Refused as exc:
-        if request.htmx:
-            context = {"session": session, "links": sharing.links(session), "error": exc.message}
-            return render(
-                request, "sessions/followup/_share_links.html", context, status=exc.status
-            )
-        return refusal(request, exc)
+def _share_refused(request: HttpRequest, session: Session, exc: Refused, **_kwargs) -> HttpResponse:
+    return _share_response(request, session, status=exc.status, error=exc.message)
+
+
+@never_cache
+@session_view(methods=("GET", "POST"), refused=_share_refused)
+def share_links(request: HttpRequest, session: Session) -> HttpResponse:
+    """GET lists the links; POST makes one and shows it in this answer only (it is not stored)."""
+    if request.method == "GET":
+        return _share_response(request, session)
+    _link, token = sharing.create_link(session)
+    return _share_response(request, session, new_url=_share_url(request, token))
+
+
+@session_view(refused=_share_refused)
+def share_revoke(request: HttpRequest, session: Session, link_id: int) -> HttpResponse:
+    sharing.revoke(session, link_id)
     if request.htmx:
-        context = {"session": session, "links": sharing.links(session), "new_url": "", "error": ""}
-        return render(request, "sessions/followup/_share_links.html", context)
+        return _share_response(request, session)
     messages.success(request, _("De deellink is ingetrokken: hij werkt niet meer."))
     return redirect("session_share_links", session.pk)

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from instruments.models import Item
@@ -22,6 +22,7 @@ from instruments.models import Item
 from .. import agreements, answers, codes, lifecycle, participation, timer
 from ..errors import Invalid, NotAllowed, NotFound, Refused
 from ..models import Participant, Response, Session
+from .decorators import phone_action, phone_page
 
 Phase = Session.Phase
 
@@ -51,44 +52,12 @@ def _unknown_code() -> NotFound:
     return NotFound(_("Deze code kennen we niet. Kijk de code na en probeer het opnieuw."))
 
 
-def _not_joined() -> NotAllowed:
-    return NotAllowed(
-        _("Deze telefoon doet niet mee aan deze sessie. Open de code opnieuw om mee te doen.")
-    )
-
-
 def _address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _device_participant(request: HttpRequest, code: str | None) -> Participant | None:
-    """This device's participant in the newest session with this code (closed ones included)."""
-    token = request.COOKIES.get(participation.COOKIE)
-    if code is None or not participation.valid_token(token):
-        return None
-    return (
-        Participant.objects.select_related("session__instrument")
-        .filter(session__code=code, token_hash=participation.token_hash(token))
-        .order_by("-session__created_at")
-        .first()
-    )
-
-
-def _phone_participant(request: HttpRequest, raw_code: str) -> Participant | None:
-    """The participant whose phone page this is, or None (then the device should join first).
-
-    A closed session keeps showing its thank-you page, unless its code has been given to a new
-    session since: then this device is sent to join that one.
-    """
-    code = codes.normalize(raw_code)
-    participant = _device_participant(request, code)
-    if (
-        participant is not None
-        and participant.session.is_closed
-        and participation.find_open_session(code) is not None
-    ):
-        return None
-    return participant
+def _phone_participant(request: HttpRequest, code: str) -> Participant | None:
+    return participation.phone_participant(code, request.COOKIES.get(participation.COOKIE))
 
 
 def _set_device_cookie(request: HttpRequest, response: HttpResponse, token: str) -> None:
@@ -107,6 +76,7 @@ def _set_device_cookie(request: HttpRequest, response: HttpResponse, token: str)
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@phone_page
 def join_code(request: HttpRequest) -> HttpResponse:
     """Type a code; it is forgiving about case, spaces and dashes, strict about guessing."""
     if request.method == "GET":
@@ -115,7 +85,7 @@ def join_code(request: HttpRequest) -> HttpResponse:
     address = _address(request)
     # Checked before the lookup, so a blocked address learns nothing about codes.
     if participation.too_many_failures(address):
-        return _refused(request, _too_many_attempts())
+        raise _too_many_attempts()
     session = participation.find_open_session(raw)
     if session is None:
         participation.record_failure(address)
@@ -126,17 +96,18 @@ def join_code(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@phone_page
 def join(request: HttpRequest, code: str) -> HttpResponse:
     address = _address(request)
     if participation.too_many_failures(address):
-        return _refused(request, _too_many_attempts())
+        raise _too_many_attempts()
     session = participation.find_open_session(code)
     if session is None:
         # A phone that took part in a session that has closed since still gets its thank-you.
         if request.method == "GET" and _phone_participant(request, code) is not None:
             return redirect("phone", code=codes.normalize(code))
         participation.record_failure(address)
-        return _refused(request, _unknown_code())
+        raise _unknown_code()
     if code != session.code:  # typed as "abc-def": continue on the one address
         return redirect("join", code=session.code)
     token = request.COOKIES.get(participation.COOKIE)
@@ -145,21 +116,17 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
 
     if request.method == "GET":
         if session.locked:
-            exc = NotAllowed(
+            raise NotAllowed(
                 _("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers.")
             )
-            return _refused(request, exc)
         return render(request, "sessions/phone/join.html", _join_context(session))
 
-    try:
-        participant, token, _created = participation.join(
-            session,
-            token,
-            name=request.POST.get("name", "")[:200],
-            partner_type=request.POST.get("partner_type", "")[:40],
-        )
-    except Refused as exc:
-        return _refused(request, exc)
+    participant, token, _created = participation.join(
+        session,
+        token,
+        name=request.POST.get("name", "")[:200],
+        partner_type=request.POST.get("partner_type", "")[:40],
+    )
     response = redirect("phone", code=session.code)
     response.status_code = 303
     _set_device_cookie(request, response, token)
@@ -214,11 +181,7 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     if not request.htmx:
         return redirect("phone", code=session.code)
     key = _stage_key(session)
-    if (
-        shown_version is not None
-        and request.GET.get("k") == key
-        and _stage_name(session) in FORM_STAGES
-    ):
+    if shown_version is not None and request.GET.get("k") == key and session.phase in FORM_STAGES:
         context = {"phase_version": session.phase_version, "stage_key": key, "oob": True}
         response = render(request, "sessions/phone/_shown.html", context)
         response["HX-Reswap"] = "none"
@@ -233,7 +196,7 @@ def _stage_context(participant: Participant) -> dict:
         "participant": participant,
         "code": session.code,
         "phase_version": session.phase_version,
-        "stage": _stage_name(session),
+        "stage": session.phase,
         "stage_key": _stage_key(session),
         "partner_types": Participant.PartnerType.choices,
     }
@@ -257,17 +220,9 @@ def _stage_context(participant: Participant) -> dict:
     return context
 
 
-def _stage_name(session: Session) -> str:
-    if session.phase == Phase.CLOSED:
-        return "closed"
-    if session.phase == Phase.SCORING:
-        return "scoring"
-    return session.phase
-
-
 def _stage_key(session: Session) -> str:
     """What decides the form on the phone: the stage, and in scoring which themes are open."""
-    stage = _stage_name(session)
+    stage = session.phase
     if stage == "scoring":
         if session.scoring_mode == Session.Mode.ALL:
             return "scoring-all"
@@ -372,17 +327,11 @@ def _parse_answers(data) -> dict[int, str]:
     return parsed
 
 
-@require_POST
-def answer(request: HttpRequest, code: str) -> HttpResponse:
+@phone_action
+def answer(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Store one or more scores: on change with htmx, or a whole theme from the plain form."""
-    try:
-        participant = _phone_participant(request, code)
-        if participant is None:
-            raise _not_joined()
-        values = _parse_answers(_post_data(request))
-        answers.answer_many(participant, values)
-    except Refused as exc:
-        return _refused(request, exc, code=code)
+    values = _parse_answers(_post_data(request))
+    answers.answer_many(participant, values)
     if request.htmx:
         return render(request, "sessions/phone/_status.html", {"message": _("opgeslagen")})
     return _saved(request, participant, anchor=f"item-{next(iter(values))}")
@@ -407,27 +356,28 @@ def _parse_choice(data) -> tuple[int | None, list[str]]:
     return item_id, options
 
 
-@require_POST
-def choose(request: HttpRequest, code: str) -> HttpResponse:
-    """Replace the picks in one vote: a priority item, or (without item) the session's own vote."""
-    item_id = None
+def _put_back_picks(request, participant: Participant, exc, response: HttpResponse) -> None:
+    """The boxes on screen may no longer match what is stored (one too many ticked): put the
+    stored picks back next to the message."""
+    if not request.htmx:
+        return
     try:
-        participant = _phone_participant(request, code)
-        if participant is None:
-            raise _not_joined()
-        item_id, options = _parse_choice(_post_data(request))
-        answers.choose(participant, item_id, options)
-    except Refused as exc:
-        response = _refused(request, exc, code=code)
-        if request.htmx and participant is not None:
-            # The boxes on screen may no longer match what is stored (one too many ticked):
-            # put the stored picks back next to the message.
-            block = _stored_choice_block(participant, item_id)
-            if block is not None:
-                response.content += render(
-                    request, "sessions/phone/_choice_fields.html", {"block": block, "oob": True}
-                ).content
-        return response
+        raw_item = _post_data(request).get("item", "")
+    except Invalid:  # a body too big to read: there is no vote to put back
+        return
+    item_id = int(raw_item) if ITEM_ID.fullmatch(raw_item) else None
+    block = _stored_choice_block(participant, item_id)
+    if block is not None:
+        response.content += render(
+            request, "sessions/phone/_choice_fields.html", {"block": block, "oob": True}
+        ).content
+
+
+@phone_action(refused=_put_back_picks)
+def choose(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """Replace the picks in one vote: a priority item, or (without item) the session's own vote."""
+    item_id, options = _parse_choice(_post_data(request))
+    answers.choose(participant, item_id, options)
     if request.htmx:
         return render(request, "sessions/phone/_status.html", {"message": _("opgeslagen")})
     anchor = f"item-{item_id}" if item_id else "vote"
@@ -453,14 +403,11 @@ def _stored_choice_block(participant: Participant, item_id: int | None) -> dict 
     return _choice_block(item, options, item.max_choices, picked)
 
 
-@require_POST
-def profile(request: HttpRequest, code: str) -> HttpResponse:
+@phone_action
+def profile(request: HttpRequest, participant: Participant) -> HttpResponse:
     """Name and partner type, both optional, changeable from the lobby."""
-    participant = _phone_participant(request, code)
-    if participant is None:
-        return _refused(request, _not_joined(), code=code)
     if participant.session.is_closed:
-        return _refused(request, NotAllowed(_("Deze sessie is afgesloten.")), code=code)
+        raise NotAllowed(_("Deze sessie is afgesloten."))
     participation.update_profile(
         participant,
         name=request.POST.get("name", "")[:200],
@@ -475,21 +422,3 @@ def _saved(request: HttpRequest, participant: Participant, anchor: str = "") -> 
     response = redirect(f"{url}#{anchor}" if anchor else url)
     response.status_code = 303
     return response
-
-
-def _refused(request: HttpRequest, exc: Refused, *, code: str | None = None) -> HttpResponse:
-    """htmx: the message goes into the item's status text; otherwise a page with a way back.
-
-    With a code the way back is the phone page (which sends a device that has not joined on to
-    the join page); without one it is the form to type a code again.
-    """
-    if request.htmx:
-        context = {"message": exc.message, "error": True}
-        return render(request, "sessions/phone/_status.html", context, status=exc.status)
-    normalized = codes.normalize(code or "")
-    if normalized:
-        back_url, back_label = reverse("phone", args=[normalized]), _("Terug naar de vragen")
-    else:
-        back_url, back_label = reverse("join_code"), _("Code opnieuw typen")
-    context = {"message": exc.message, "back_url": back_url, "back_label": back_label}
-    return render(request, "sessions/phone/refused.html", context, status=exc.status)

@@ -19,9 +19,9 @@ def admin_client(client, admin_user):
 
 
 @pytest.fixture
-def used_lob(lob, session):
+def used_lob(lob, lobby_session):
     """The LOB tool with one session on it (tests/conftest.py): version 1 is frozen."""
-    lob.session = session
+    lob.session = lobby_session
     return lob
 
 

@@ -217,7 +217,7 @@ def test_an_update_in_place_can_add_and_remove_themes(lob, tmp_path):
     assert Item.objects.filter(theme__instrument=lob).count() == 8
 
 
-def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, session, tmp_path):
+def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, lobby_session, tmp_path):
     old_text = first_statement(lob).text
     data = lob_data()
     data["themes"][0]["items"][0]["text"] = "Hebben we een gedeelde visie?"
@@ -227,14 +227,14 @@ def test_a_changed_file_for_a_used_instrument_becomes_version_2(lob, session, tm
     assert (instrument.slug, instrument.version) == ("lob-regio", 2)
     assert first_statement(instrument).text == "Hebben we een gedeelde visie?"
 
-    session.refresh_from_db()
-    assert session.instrument_id == lob.pk
-    assert session.instrument.version == 1
-    assert first_statement(session.instrument).text == old_text
+    lobby_session.refresh_from_db()
+    assert lobby_session.instrument_id == lob.pk
+    assert lobby_session.instrument.version == 1
+    assert first_statement(lobby_session.instrument).text == old_text
     assert Item.objects.filter(theme__instrument=lob).count() == 22
 
 
-def test_loading_the_changed_file_again_leaves_version_2_alone(lob, session, tmp_path):
+def test_loading_the_changed_file_again_leaves_version_2_alone(lob, lobby_session, tmp_path):
     data = lob_data()
     data["name"] = "LOB en doorstroom"
     path = write(tmp_path, "lob-regio.json", data)

@@ -27,7 +27,7 @@ def test_an_instrument_is_in_use_once_a_session_runs_on_it(lob, alice):
     assert lob.is_used()
 
 
-def test_new_version_copies_themes_and_items_into_the_next_version(lob, session):
+def test_new_version_copies_themes_and_items_into_the_next_version(lob, lobby_session):
     copy = new_version(lob)
     assert (copy.slug, copy.version) == ("lob-regio", 2)
     assert copy.pk != lob.pk
@@ -38,7 +38,7 @@ def test_new_version_copies_themes_and_items_into_the_next_version(lob, session)
     assert copy.source_hash == ""
 
 
-def test_the_copy_is_independent_of_the_version_it_came_from(lob, session):
+def test_the_copy_is_independent_of_the_version_it_came_from(lob, lobby_session):
     copy = new_version(lob)
     item = Item.objects.filter(theme__instrument=copy).first()
     item.text = "Nieuwe tekst"
@@ -47,8 +47,8 @@ def test_the_copy_is_independent_of_the_version_it_came_from(lob, session):
 
     assert Item.objects.filter(theme__instrument=lob).count() == 22
     assert "Nieuwe tekst" not in [i.text for i in Item.objects.filter(theme__instrument=lob)]
-    session.refresh_from_db()
-    assert session.instrument_id == lob.pk
+    lobby_session.refresh_from_db()
+    assert lobby_session.instrument_id == lob.pk
 
 
 def test_a_new_version_of_an_older_version_gets_the_next_free_number(lob):
@@ -75,7 +75,7 @@ def test_latest_versions_can_be_narrowed_further(instruments):
     assert [(i.slug, i.version) for i in latest] == [("lob-regio", 2)]
 
 
-def test_a_used_version_cannot_be_deleted(lob, session):
+def test_a_used_version_cannot_be_deleted(lob, lobby_session):
     with pytest.raises(ProtectedError):
         lob.delete()
 

@@ -12,6 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from sessions import answers, lifecycle, notify, participation
 from sessions.routing import websocket_urlpatterns
+from tests import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,13 +57,11 @@ def make_session(alice, lob, mode="all"):
     session = lifecycle.create_session(alice, lob, title="Regio", partnership_name="West")
     lifecycle.set_scoring_mode(session, mode)
     lifecycle.set_phase(session, "scoring")
-    statements = [i.pk for t in lob.themes.all() for i in t.items.filter(kind="statement")]
-    return session, statements
+    return session, [item.pk for item in builders.statements_of(lob)]
 
 
-@database_sync_to_async
-def join_phones(session, n):
-    return [participation.join(session, None)[0] for _ in range(n)]
+# The builder, callable from the async tests.
+join_phones = database_sync_to_async(builders.join_phones)
 
 
 @database_sync_to_async

@@ -10,18 +10,9 @@ from django.utils import timezone
 
 from sessions import agreements, answers, history, lifecycle, participation, results, screens
 from sessions.models import Agreement, AgreementReview, Session
-
-from .test_report import scored_session, statements_of, valid_agreement
-from .test_views_facilitator import fragment
+from tests.builders import HTMX, fragment, make_scored_session, statements_of, valid_agreement
 
 pytestmark = pytest.mark.django_db
-
-HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def session(alice, lob):
-    return scored_session(alice, lob, title="Voorjaar", scores={"visie": [3, 3, 4, 4]})
 
 
 def dashboard(client, session) -> str:
@@ -53,70 +44,80 @@ def hrefs(html: str) -> list[str]:
 # The hour ---------------------------------------------------------------------------------------
 
 
-def test_the_dashboard_shows_the_clock_its_buttons_and_the_sound_switch(alice_client, session):
-    html = dashboard(alice_client, session)
+def test_the_dashboard_shows_the_clock_its_buttons_and_the_sound_switch(
+    alice_client, scored_session
+):
+    html = dashboard(alice_client, scored_session)
     panel = fragment(html, "timer-panel")
     assert 'id="timer"' in panel and 'data-state="idle"' in panel
     assert 'data-remaining="3600"' in panel and "60:00" in panel
-    assert f'action="{reverse("session_timer", args=[session.pk])}"' in panel
+    assert f'action="{reverse("session_timer", args=[scored_session.pk])}"' in panel
     assert 'value="start"' in panel and "Klok starten" in panel
     assert 'name="minutes" value="5"' in panel and 'name="minutes" value="10"' in panel
     # A plain form comes back here, not to the agreements page.
-    assert f'name="next" value="{reverse("session_dashboard", args=[session.pk])}"' in panel
+    assert f'name="next" value="{reverse("session_dashboard", args=[scored_session.pk])}"' in panel
     assert 'id="timer-mute"' in html  # the sound switch, outside the live fragment
     assert 'id="timer-mute"' not in panel
     assert "js/timer.js" in html
 
 
-def test_starting_the_clock_without_javascript_returns_to_the_dashboard(alice_client, session):
+def test_starting_the_clock_without_javascript_returns_to_the_dashboard(
+    alice_client, scored_session
+):
     response = alice_client.post(
-        reverse("session_timer", args=[session.pk]),
-        {"action": "start", "next": reverse("session_dashboard", args=[session.pk])},
+        reverse("session_timer", args=[scored_session.pk]),
+        {"action": "start", "next": reverse("session_dashboard", args=[scored_session.pk])},
     )
     assert response.status_code == 302
-    assert response.url == reverse("session_dashboard", args=[session.pk])
-    panel = fragment(dashboard(alice_client, session), "timer-panel")
+    assert response.url == reverse("session_dashboard", args=[scored_session.pk])
+    panel = fragment(dashboard(alice_client, scored_session), "timer-panel")
     assert 'data-state="running"' in panel
     assert "Pauze" in panel and 'value="pause"' in panel
 
 
 @pytest.mark.parametrize("minutes", [5, 10])
-def test_the_extend_buttons_add_five_or_ten_minutes(alice_client, session, minutes):
+def test_the_extend_buttons_add_five_or_ten_minutes(alice_client, scored_session, minutes):
     response = alice_client.post(
-        reverse("session_timer", args=[session.pk]),
+        reverse("session_timer", args=[scored_session.pk]),
         {"action": "extend", "minutes": str(minutes)},
         **HTMX,
     )
     assert response.status_code == 200
-    assert Session.objects.get(pk=session.pk).extra_minutes == minutes
+    assert Session.objects.get(pk=scored_session.pk).extra_minutes == minutes
     assert f'data-total="{(60 + minutes) * 60}"' in response.content.decode()
 
 
-def test_a_clock_in_its_last_quarter_shows_the_follow_up_cue_as_an_alert(alice_client, session):
-    Session.objects.filter(pk=session.pk).update(
+def test_a_clock_in_its_last_quarter_shows_the_follow_up_cue_as_an_alert(
+    alice_client, scored_session
+):
+    Session.objects.filter(pk=scored_session.pk).update(
         timer_started_at=timezone.now() - timedelta(minutes=50)
     )
-    panel = fragment(dashboard(alice_client, session), "timer-panel")
+    panel = fragment(dashboard(alice_client, scored_session), "timer-panel")
     cue = re.search(r'<p class="timer-cue timer-cue-followup"[^>]*>', panel).group(0)
     assert 'role="alert"' in cue and "hidden" not in cue
     assert re.search(r'<p class="timer-cue timer-cue-time-up"[^>]*role="alert" hidden>', panel)
 
 
-def test_the_agreements_page_counts_down_with_timer_js_not_an_inline_script(alice_client, session):
-    html = alice_client.get(reverse("session_agreements", args=[session.pk])).content.decode()
+def test_the_agreements_page_counts_down_with_timer_js_not_an_inline_script(
+    alice_client, scored_session
+):
+    html = alice_client.get(
+        reverse("session_agreements", args=[scored_session.pk])
+    ).content.decode()
     assert "js/timer.js" in html
     assert "setInterval" not in html
     assert 'id="timer"' in html and 'id="timer-mute"' in html
 
 
-def test_the_projector_shows_the_time_left_once_the_clock_runs(alice_client, session):
+def test_the_projector_shows_the_time_left_once_the_clock_runs(alice_client, scored_session):
     assert '<div id="timer" class="timer" data-state="idle" hidden></div>' in projector(
-        alice_client, session
+        alice_client, scored_session
     )
-    Session.objects.filter(pk=session.pk).update(
+    Session.objects.filter(pk=scored_session.pk).update(
         timer_started_at=timezone.now() - timedelta(minutes=58)
     )
-    clock = fragment(projector(alice_client, session), "timer")
+    clock = fragment(projector(alice_client, scored_session), "timer")
     assert "timer-big" in clock
     assert re.search(r">0[12]:\d\d</time>", clock)
     assert "Tijd voor afspraken" in clock
@@ -125,30 +126,32 @@ def test_the_projector_shows_the_time_left_once_the_clock_runs(alice_client, ses
 # Priorities ------------------------------------------------------------------------------------
 
 
-def test_the_groups_vote_is_ranked_with_one_click_to_an_agreement(alice_client, session):
-    vote(session, [["theme:relatie", "theme:visie"], ["theme:relatie"], ["theme:relatie"]])
-    votes = fragment(dashboard(alice_client, session), "votes")
-    relatie, visie = theme(session, "relatie").title, theme(session, "visie").title
+def test_the_groups_vote_is_ranked_with_one_click_to_an_agreement(alice_client, scored_session):
+    vote(scored_session, [["theme:relatie", "theme:visie"], ["theme:relatie"], ["theme:relatie"]])
+    votes = fragment(dashboard(alice_client, scored_session), "votes")
+    relatie, visie = theme(scored_session, "relatie").title, theme(scored_session, "visie").title
     assert votes.index(relatie) < votes.index(visie)  # most chosen first
     links = [h for h in hrefs(votes) if "keuze=" in h]
-    agreements_url = reverse("session_agreements", args=[session.pk])
+    agreements_url = reverse("session_agreements", args=[scored_session.pk])
     assert f"{agreements_url}?keuze=theme:relatie" in links
     assert votes.count("Maak hier een afspraak van") == len(links)
 
 
-def test_the_one_click_link_prefills_the_agreement_form(alice_client, session):
-    vote(session, [["theme:relatie"]] * 3)
+def test_the_one_click_link_prefills_the_agreement_form(alice_client, scored_session):
+    vote(scored_session, [["theme:relatie"]] * 3)
     link = next(
-        h for h in hrefs(fragment(dashboard(alice_client, session), "votes")) if "relatie" in h
+        h
+        for h in hrefs(fragment(dashboard(alice_client, scored_session), "votes"))
+        if "relatie" in h
     )
     form = alice_client.get(link).content.decode()
     assert '<option value="theme:relatie" selected>' in form
 
 
 def test_the_lowest_and_most_divided_statements_link_to_an_agreement_about_them(
-    alice_client, session
+    alice_client, scored_session
 ):
-    html = dashboard(alice_client, session)
+    html = dashboard(alice_client, scored_session)
     attention = fragment(html, "attention")
     lowest = [h for h in hrefs(attention) if "keuze=item:" in h]
     assert len(lowest) == 2 * screens.ATTENTION_SIZE
@@ -179,9 +182,9 @@ def test_priority_questions_are_ranked_beside_the_lists_with_their_own_one_click
     assert f'<option value="item:{priority.pk}" selected>' in form
 
 
-def test_too_few_votes_show_no_ranking_and_no_links(alice_client, session):
-    vote(session, [["theme:relatie"], ["theme:relatie"]])
-    votes = fragment(dashboard(alice_client, session), "votes")
+def test_too_few_votes_show_no_ranking_and_no_links(alice_client, scored_session):
+    vote(scored_session, [["theme:relatie"], ["theme:relatie"]])
+    votes = fragment(dashboard(alice_client, scored_session), "votes")
     assert "Nog te weinig keuzes om te tonen." in votes
     assert "keuze=" not in votes
 
@@ -189,23 +192,27 @@ def test_too_few_votes_show_no_ranking_and_no_links(alice_client, session):
 # Agreements ------------------------------------------------------------------------------------
 
 
-def test_the_dashboard_lists_the_agreements_live_with_a_link_to_the_editor(alice_client, session):
-    agreements.create(session, valid_agreement(answers="theme:visie"))
-    html = dashboard(alice_client, session)
+def test_the_dashboard_lists_the_agreements_live_with_a_link_to_the_editor(
+    alice_client, scored_session
+):
+    agreements.create(scored_session, valid_agreement(answers="theme:visie"))
+    html = dashboard(alice_client, scored_session)
     assert re.search(r'aria-live="polite">\s*<section id="agreements"', html)
     listed = fragment(html, "agreements")
     assert "Organiseren van een open dag" in listed and "Gemeente Westland" in listed
-    assert theme(session, "visie").title in listed  # the reference, readable
-    editor = reverse("session_agreements", args=[session.pk])
+    assert theme(scored_session, "visie").title in listed  # the reference, readable
+    editor = reverse("session_agreements", args=[scored_session.pk])
     assert f'href="{editor}"' in html
 
 
-def test_the_projector_shows_the_agreements_big_in_the_follow_up_phase_only(alice_client, session):
-    agreements.create(session, valid_agreement(due="2026-06-01"))
-    lifecycle.set_phase(session, "discussion")
-    assert '<div id="agreements" hidden></div>' in projector(alice_client, session)
-    lifecycle.set_phase(session, "followup")
-    shown = fragment(projector(alice_client, session), "agreements")
+def test_the_projector_shows_the_agreements_big_in_the_follow_up_phase_only(
+    alice_client, scored_session
+):
+    agreements.create(scored_session, valid_agreement(due="2026-06-01"))
+    lifecycle.set_phase(scored_session, "discussion")
+    assert '<div id="agreements" hidden></div>' in projector(alice_client, scored_session)
+    lifecycle.set_phase(scored_session, "followup")
+    shown = fragment(projector(alice_client, scored_session), "agreements")
     assert '<p class="p-agreement-action">Organiseren van een open dag</p>' in shown
     assert "Gemeente Westland" in shown and "1 juni 2026" in shown
 
@@ -214,12 +221,12 @@ def test_the_projector_shows_the_agreements_big_in_the_follow_up_phase_only(alic
 
 
 @pytest.fixture
-def second(alice, lob, session):
+def second(alice, lob, scored_session):
     """The partnership's next session: visie went up a band, relatie down, the rest the same."""
-    done = agreements.create(session, valid_agreement(action="Open dag organiseren"))
-    agreements.create(session, valid_agreement(action="Stagebank opzetten"))
-    agreements.create(session, valid_agreement(action="Netwerkavond"))
-    later = scored_session(
+    done = agreements.create(scored_session, valid_agreement(action="Open dag organiseren"))
+    agreements.create(scored_session, valid_agreement(action="Stagebank opzetten"))
+    agreements.create(scored_session, valid_agreement(action="Netwerkavond"))
+    later = make_scored_session(
         alice, lob, title="Najaar", scores={"visie": [4, 4, 5, 5], "relatie": [2, 3, 3, 4]}
     )
     history.review(later, done.pk, "gedaan", "In april")
@@ -242,8 +249,8 @@ def test_a_second_session_shows_the_trend_of_each_theme(alice_client, second):
     assert visie in summary
 
 
-def test_a_first_session_shows_no_trend_and_no_look_back(alice_client, session):
-    html = dashboard(alice_client, session)
+def test_a_first_session_shows_no_trend_and_no_look_back(alice_client, scored_session):
+    html = dashboard(alice_client, scored_session)
     assert 'id="trend-' not in html
     assert '<div id="review-panel" hidden></div>' in html
     assert 'id="phase-review-link"' not in html
@@ -284,7 +291,7 @@ def test_the_look_back_counts_match_the_review_page(second, alice, lob):
     open_one = Agreement.objects.get(fields__action="Stagebank opzetten")
     closed = Agreement.objects.get(fields__action="Netwerkavond")
     history.review(second, open_one.pk, "loopt", "")
-    third = scored_session(alice, lob, title="Voorjaar 2027")
+    third = make_scored_session(alice, lob, title="Voorjaar 2027")
     history.review(third, closed.pk, "", "alleen een notitie")
     for s in (first, second, third):
         earlier = history.earlier_agreements(s)
@@ -300,10 +307,12 @@ def test_the_look_back_counts_match_the_review_page(second, alice, lob):
 # Downloads and sharing ----------------------------------------------------------------------------
 
 
-def test_the_dashboard_links_to_the_report_the_csv_and_the_share_links(alice_client, session):
-    html = dashboard(alice_client, session)
+def test_the_dashboard_links_to_the_report_the_csv_and_the_share_links(
+    alice_client, scored_session
+):
+    html = dashboard(alice_client, scored_session)
     for name in ("session_report_pdf", "session_results_csv", "session_share_links"):
-        assert f'href="{reverse(name, args=[session.pk])}"' in html
+        assert f'href="{reverse(name, args=[scored_session.pk])}"' in html
     assert "in het Nederlands" in html
     assert 'value="closed" id="phase-closed"' in html  # "Sessie afsluiten" stays
 
@@ -348,13 +357,13 @@ def test_the_projector_never_shows_the_facilitators_controls(alice_client, secon
 # Statements and votes the services share ---------------------------------------------------------
 
 
-def test_the_vote_options_from_the_cached_structure_match_the_services(session):
-    structure = results.instrument_structure(session.instrument)
-    assert results.vote_options(structure) == answers.session_vote_options(session)
+def test_the_vote_options_from_the_cached_structure_match_the_services(scored_session):
+    structure = results.instrument_structure(scored_session.instrument)
+    assert results.vote_options(structure) == answers.session_vote_options(scored_session)
 
 
-def test_references_are_labelled_as_before(session):
-    choices = dict(agreements.reference_choices(session))
-    item = statements_of(session.instrument)[0]
+def test_references_are_labelled_as_before(scored_session):
+    choices = dict(agreements.reference_choices(scored_session))
+    item = statements_of(scored_session.instrument)[0]
     assert choices[f"theme:{item.theme.key}"] == item.theme.title
     assert choices[f"item:{item.pk}"].startswith(f"— {item.label}: ")

@@ -3,15 +3,14 @@
 import pytest
 
 from instruments.services import new_version
-from sessions import agreements, history, lifecycle, notify
+from sessions import agreements, history, lifecycle
 from sessions.errors import Invalid, NotAllowed
 from sessions.models import AgreementReview, Session
-
-from .test_report import scored_session, valid_agreement
+from tests.builders import make_scored_session, valid_agreement
 
 
 def make(alice, lob, title, partnership="Regio West", **kwargs):
-    return scored_session(alice, lob, title=title, partnership=partnership, **kwargs)
+    return make_scored_session(alice, lob, title=title, partnership=partnership, **kwargs)
 
 
 # The previous session ---------------------------------------------------------------------------
@@ -128,14 +127,12 @@ def test_bad_review_input_is_refused(two_sessions, agreement, status, note):
     assert not AgreementReview.objects.exists()
 
 
-def test_a_review_bumps_the_version_and_tells_the_phones(two_sessions, monkeypatch):
+def test_a_review_bumps_the_version_and_tells_the_phones(two_sessions, told):
     _first, second, a, _b = two_sessions
-    calls = []
-    monkeypatch.setattr(notify, "session_changed", lambda pk, phones=False: calls.append(pk))
     before = Session.objects.get(pk=second.pk).version
     history.review(second, a.pk, "gedaan")
     assert Session.objects.get(pk=second.pk).version == before + 1
-    assert calls == [second.pk]
+    assert told == [(second.pk, True)]
 
 
 # Trends -----------------------------------------------------------------------------------------

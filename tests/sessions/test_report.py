@@ -12,9 +12,9 @@ from django.conf import settings
 from pypdf import PdfReader
 from pypdf.generic import IndirectObject
 
-from instruments.models import Item
-from sessions import agreements, history, lifecycle, participation, report
-from sessions.models import Participant, Response, Session
+from sessions import agreements, charts, history, lifecycle, report
+from sessions.models import Participant, Session
+from tests.builders import make_scored_session, pdf_text, squeeze, statements_of, valid_agreement
 
 HOSTILE = [
     '<img src="file:///etc/passwd">',
@@ -23,59 +23,7 @@ HOSTILE = [
 ]
 
 
-# Helpers (also used by test_history and test_views_followup) ------------------------------------
-
-
-def statements_of(instrument):
-    return list(
-        Item.objects.filter(theme__instrument=instrument, kind="statement")
-        .select_related("theme")
-        .order_by("theme__position", "position", "pk")
-    )
-
-
-def scored_session(
-    facilitator,
-    instrument,
-    *,
-    title="Voorjaar",
-    partnership="Regio West",
-    scores=None,
-    people=4,
-    default=(3, 4, 4, 5),
-    hidden=(),
-    close=False,
-    language="nl",
-):
-    """A session where `people` phones scored every statement.
-
-    scores: {theme key: values per person} (None is "weet ik niet"); other themes get `default`.
-    hidden: items only two people scored, so they must not be shown.
-    """
-    session = lifecycle.create_session(
-        facilitator, instrument, title=title, partnership_name=partnership, language=language
-    )
-    phones = [participation.join(session, None)[0] for _ in range(people)]
-    rows = []
-    for item in statements_of(instrument):
-        values = (scores or {}).get(item.theme.key, default)
-        for n, (phone, value) in enumerate(zip(phones, values, strict=False)):
-            if item.pk in hidden and n >= 2:
-                break
-            rows.append(Response(session=session, participant=phone, item=item, value=value))
-    Response.objects.bulk_create(rows)
-    if close:
-        lifecycle.set_phase(session, "closed")
-    return session
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
-
-
-def squeeze(text: str) -> str:
-    """Text without any whitespace: a long line may wrap anywhere in the PDF."""
-    return re.sub(r"\s+", "", text)
+# Helpers ----------------------------------------------------------------------------------------
 
 
 class RecordingFetcher(report.StaticOnlyFetcher):
@@ -88,25 +36,23 @@ class RecordingFetcher(report.StaticOnlyFetcher):
         return super().fetch(url, headers)
 
 
-def valid_agreement(**extra):
-    return {"action": "Organiseren van een open dag", "owner": "Gemeente Westland", **extra}
-
-
 # The PDF ----------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def session(alice, lob):
+def reported_session(alice, lob):
+    """alice's "Voorjaar" (Regio West): visie scored 3, 3, 4, 4, the last statement by only two
+    of the four (so it must be hidden), and one agreement about visie."""
     statement = statements_of(lob)[-1]
-    s = scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]}, hidden=[statement.pk])
+    s = make_scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]}, hidden=[statement.pk])
     agreements.create(
         s, valid_agreement(answers="theme:visie", due="2026-06-01", success="Tien scholen doen mee")
     )
     return s
 
 
-def test_the_pdf_holds_the_header_theme_means_agreements_and_attribution(session, lob):
-    text = pdf_text(report.render_pdf(session))
+def test_the_pdf_holds_the_header_theme_means_agreements_and_attribution(reported_session, lob):
+    text = pdf_text(report.render_pdf(reported_session))
     flat = squeeze(text)
     assert "Voorjaar" in text and "Regio West" in text
     assert squeeze(lob.name) in flat
@@ -123,8 +69,8 @@ def test_the_pdf_holds_the_header_theme_means_agreements_and_attribution(session
     assert "1 juni 2026" in text
 
 
-def test_the_pdf_is_a4_pdf_ua_and_in_the_session_language(session):
-    data = report.render_pdf(session)
+def test_the_pdf_is_a4_pdf_ua_and_in_the_session_language(reported_session):
+    data = report.render_pdf(reported_session)
     reader = PdfReader(io.BytesIO(data))
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
@@ -133,21 +79,23 @@ def test_the_pdf_is_a4_pdf_ua_and_in_the_session_language(session):
     assert b"pdfuaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data()
 
 
-def test_a_statement_with_fewer_than_three_scores_shows_nothing_but_x_of_y(session, lob):
+def test_a_statement_with_fewer_than_three_scores_shows_nothing_but_x_of_y(reported_session, lob):
     hidden = statements_of(lob)[-1]
-    context = report.report_context(session)
+    context = report.report_context(reported_session)
     rows = [r for t in context["themes"] for r in t.statements if r.result.info.id == hidden.pk]
     assert rows[0].stats.hidden and rows[0].chart is None
-    text = pdf_text(report.render_pdf(session))
+    text = pdf_text(report.render_pdf(reported_session))
     assert "2 van 4" in text
     assert "minder dan 3 scores: niet getoond" in text
 
 
-def test_hostile_agreement_text_is_printed_as_text_and_nothing_else_is_fetched(session):
+def test_hostile_agreement_text_is_printed_as_text_and_nothing_else_is_fetched(reported_session):
     for n, text in enumerate(HOSTILE):
-        agreements.create(session, valid_agreement(action=f"{text} actie {n}", with_whom=text))
+        agreements.create(
+            reported_session, valid_agreement(action=f"{text} actie {n}", with_whom=text)
+        )
     fetcher = RecordingFetcher()
-    text = squeeze(pdf_text(report.render_pdf(session, fetcher=fetcher)))
+    text = squeeze(pdf_text(report.render_pdf(reported_session, fetcher=fetcher)))
     for hostile in HOSTILE:
         assert squeeze(hostile) in text
     assert fetcher.asked, "the stylesheet and fonts come through the fetcher"
@@ -157,9 +105,9 @@ def test_hostile_agreement_text_is_printed_as_text_and_nothing_else_is_fetched(s
     assert any(url.endswith("css/pdf.css") for url in fetcher.asked)
 
 
-def test_the_html_never_marks_user_text_safe(session):
-    agreements.create(session, valid_agreement(action=HOSTILE[0], owner=HOSTILE[2]))
-    html = report.render_html(session)
+def test_the_html_never_marks_user_text_safe(reported_session):
+    agreements.create(reported_session, valid_agreement(action=HOSTILE[0], owner=HOSTILE[2]))
+    html = report.render_html(reported_session)
     assert "<img" not in html and "<script" not in html
     assert 'href="http://169.254' not in html
 
@@ -203,8 +151,8 @@ def structure_elements(data: bytes, role: str) -> list:
     return found
 
 
-def test_each_chart_is_a_figure_whose_text_alternative_lists_the_counts(session):
-    html = report.render_html(session)
+def test_each_chart_is_a_figure_whose_text_alternative_lists_the_counts(reported_session):
+    html = report.render_html(reported_session)
     charts = re.findall(r'<svg class="chart".*?</svg>', html, re.S)
     assert charts, "the statements have charts"
     # visie: 3, 3, 4, 4 -> two 3s and two 4s.
@@ -217,7 +165,7 @@ def test_each_chart_is_a_figure_whose_text_alternative_lists_the_counts(session)
     numbers = re.findall(r">([^<]*)</text>", svg)  # per bar its count, then its scale value
     assert numbers == ["0", "1", "0", "2", "2", "3", "2", "4", "0", "5"]
     # In the PDF (tagged): a Figure per chart, the counts as its alternative text.
-    figures = structure_elements(report.render_pdf(session), "/Figure")
+    figures = structure_elements(report.render_pdf(reported_session), "/Figure")
     assert len(figures) == len(charts)
     assert title in [str(figure.get("/Alt")) for figure in figures]
 
@@ -228,11 +176,11 @@ def test_the_chart_centres_its_numbers_with_the_bundled_fonts_digit_width():
     font = TTFont(STATIC_DIR / "fonts" / "DejaVuSans.ttf", lazy=True)
     cmap, metrics = font.getBestCmap(), font["hmtx"]
     widths = {metrics[cmap[ord(d)]][0] / font["head"].unitsPerEm for d in "0123456789"}
-    assert widths == {report.DIGIT_EM}
+    assert widths == {charts.DIGIT_EM}
 
 
-def test_every_page_has_the_footer_and_only_the_bundled_fonts_are_embedded(session):
-    data = report.render_pdf(session)
+def test_every_page_has_the_footer_and_only_the_bundled_fonts_are_embedded(reported_session):
+    data = report.render_pdf(reported_session)
     reader = PdfReader(io.BytesIO(data))
     pages = len(reader.pages)
     for number, page in enumerate(reader.pages, start=1):
@@ -246,11 +194,11 @@ def test_every_page_has_the_footer_and_only_the_bundled_fonts_are_embedded(sessi
 
 
 @pytest.mark.parametrize("enabled", [True, False])
-def test_rendering_leaves_the_cycle_collector_as_it_was(session, enabled):
+def test_rendering_leaves_the_cycle_collector_as_it_was(reported_session, enabled):
     was = gc.isenabled()
     try:
         gc.enable() if enabled else gc.disable()
-        report.render_pdf(session)
+        report.render_pdf(reported_session)
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
@@ -304,9 +252,9 @@ def test_the_fetcher_decodes_data_urls_without_a_network():
 
 
 def test_a_second_session_shows_the_trend_and_the_reviewed_agreements(alice, lob):
-    first = scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]})
+    first = make_scored_session(alice, lob, scores={"visie": [3, 3, 4, 4]})
     made = agreements.create(first, valid_agreement(action="Netwerkbijeenkomst organiseren"))
-    second = scored_session(alice, lob, title="Najaar", scores={"visie": [4, 4, 5, 5]})
+    second = make_scored_session(alice, lob, title="Najaar", scores={"visie": [4, 4, 5, 5]})
     history.review(second, made.pk, "loopt", "Eerste bijeenkomst was in mei")
     text = pdf_text(report.render_pdf(second))
     assert "↑ +1,0 · aandachtspunt → sterk punt" in text
@@ -318,7 +266,7 @@ def test_a_second_session_shows_the_trend_and_the_reviewed_agreements(alice, lob
 
 
 def test_english_sessions_get_an_english_document(alice, lob):
-    session = scored_session(alice, lob, language="en")
+    session = make_scored_session(alice, lob, language="en")
     assert '<html lang="en">' in report.render_html(session)
 
 
@@ -329,9 +277,11 @@ def read_csv(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
 
-def test_the_csv_has_one_row_per_statement_and_no_participant_identifiers(session, lob):
-    Participant.objects.filter(session=session).update(name="Piet Geheim", partner_type="mbo")
-    text = report.render_csv(session)
+def test_the_csv_has_one_row_per_statement_and_no_participant_identifiers(reported_session, lob):
+    Participant.objects.filter(session=reported_session).update(
+        name="Piet Geheim", partner_type="mbo"
+    )
+    text = report.render_csv(reported_session)
     rows = read_csv(text)
     header = rows[0]
     assert header[:5] == ["thema", "nummer", "stelling", "respondenten", "uitgenodigd"]
@@ -339,7 +289,7 @@ def test_the_csv_has_one_row_per_statement_and_no_participant_identifiers(sessio
     body = rows[1 : 1 + len(statements_of(lob))]
     assert len(body) == 22
     assert "Piet Geheim" not in text
-    for participant in Participant.objects.filter(session=session):
+    for participant in Participant.objects.filter(session=reported_session):
         assert participant.token_hash not in text
     # Statements, a blank line, the agreements' header and one agreement: nothing per person.
     assert len(rows) == 1 + 22 + 1 + 1 + 1
@@ -350,8 +300,8 @@ def test_the_csv_has_one_row_per_statement_and_no_participant_identifiers(sessio
     assert visie[11] == "3,50"
 
 
-def test_the_csv_blanks_everything_derived_from_a_hidden_statement(session, lob):
-    rows = read_csv(report.render_csv(session))
+def test_the_csv_blanks_everything_derived_from_a_hidden_statement(reported_session, lob):
+    rows = read_csv(report.render_csv(reported_session))
     hidden = rows[len(statements_of(lob))]  # the last statement
     assert hidden[2] == statements_of(lob)[-1].text
     assert hidden[3:5] == ["2", "4"]  # x van y stays
@@ -359,9 +309,11 @@ def test_the_csv_blanks_everything_derived_from_a_hidden_statement(session, lob)
     assert hidden[11:] == ["", "", "", ""]
 
 
-def test_the_csv_lists_the_agreements_and_defuses_formulas(session):
-    agreements.create(session, valid_agreement(action='=HYPERLINK("http://x")', owner="@SUM(A1)"))
-    rows = read_csv(report.render_csv(session))
+def test_the_csv_lists_the_agreements_and_defuses_formulas(reported_session):
+    agreements.create(
+        reported_session, valid_agreement(action='=HYPERLINK("http://x")', owner="@SUM(A1)")
+    )
+    rows = read_csv(report.render_csv(reported_session))
     start = rows.index([]) + 1
     assert rows[start][0] == "afspraak"
     assert "Wat gaan we doen?" in rows[start]
@@ -377,7 +329,7 @@ def test_the_csv_lists_the_agreements_and_defuses_formulas(session):
 def full_session(alice, lob, *, people=40, agreements_count=15):
     """22 statements, `people` participants, `agreements_count` agreements: a full hour."""
     pattern = (1, 2, 3, 3, 4, 4, 4, 5, 5, None)
-    session = scored_session(
+    session = make_scored_session(
         alice, lob, people=people, default=[pattern[i % len(pattern)] for i in range(people)]
     )
     for n in range(agreements_count):

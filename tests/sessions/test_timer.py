@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sessions import lifecycle, notify, timer
+from sessions import timer
 from sessions.errors import Invalid
-from sessions.models import Session
+from tests.builders import stored
 
 T0 = datetime(2026, 3, 10, 14, 0, tzinfo=UTC)
 
@@ -108,100 +108,84 @@ def test_a_session_without_follow_up_time_only_ends():
 # Services ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def session(alice, lob):
-    return lifecycle.create_session(alice, lob, title="Voorjaar", partnership_name="Regio West")
-
-
-@pytest.fixture
-def told(monkeypatch):
-    calls = []
-    monkeypatch.setattr(notify, "session_changed", lambda pk, phones=False: calls.append(phones))
-    return calls
-
-
-def stored(session) -> Session:
-    return Session.objects.get(pk=session.pk)
-
-
-def test_a_session_takes_its_hour_from_the_instrument(session, lob):
-    assert (session.duration_minutes, session.followup_minutes) == (60, 15)
+def test_a_session_takes_its_hour_from_the_instrument(lobby_session, lob):
+    assert (lobby_session.duration_minutes, lobby_session.followup_minutes) == (60, 15)
     assert (lob.duration_minutes, lob.followup_minutes) == (60, 15)
 
 
-def test_start_pause_resume_are_stored_and_the_pause_does_not_count(session):
-    timer.start(session, now=at(0))
-    timer.pause(session, now=at(20))
-    assert timer.session_state(stored(session), now=at(25)).remaining == 40 * 60
-    timer.resume(session, now=at(25))
-    s = stored(session)
+def test_start_pause_resume_are_stored_and_the_pause_does_not_count(lobby_session):
+    timer.start(lobby_session, now=at(0))
+    timer.pause(lobby_session, now=at(20))
+    assert timer.session_state(stored(lobby_session), now=at(25)).remaining == 40 * 60
+    timer.resume(lobby_session, now=at(25))
+    s = stored(lobby_session)
     assert s.paused_seconds == 300 and s.timer_paused_at is None
     assert timer.session_state(s, now=at(30)).remaining == 35 * 60
 
 
-def test_resuming_twice_is_harmless(session):
-    timer.start(session, now=at(0))
-    timer.pause(session, now=at(10))
-    timer.resume(session, now=at(12))
-    timer.resume(session, now=at(40))
-    assert stored(session).paused_seconds == 120
+def test_resuming_twice_is_harmless(lobby_session):
+    timer.start(lobby_session, now=at(0))
+    timer.pause(lobby_session, now=at(10))
+    timer.resume(lobby_session, now=at(12))
+    timer.resume(lobby_session, now=at(40))
+    assert stored(lobby_session).paused_seconds == 120
 
 
-def test_starting_twice_keeps_the_first_start(session):
-    timer.start(session, now=at(0))
-    timer.start(session, now=at(5))
-    assert stored(session).timer_started_at == at(0)
+def test_starting_twice_keeps_the_first_start(lobby_session):
+    timer.start(lobby_session, now=at(0))
+    timer.start(lobby_session, now=at(5))
+    assert stored(lobby_session).timer_started_at == at(0)
 
 
-def test_pausing_a_clock_that_does_not_run_changes_nothing(session):
-    before = stored(session).version
-    timer.pause(session, now=at(1))
-    assert stored(session).timer_paused_at is None
-    assert stored(session).version == before
+def test_pausing_a_clock_that_does_not_run_changes_nothing(lobby_session):
+    before = stored(lobby_session).version
+    timer.pause(lobby_session, now=at(1))
+    assert stored(lobby_session).timer_paused_at is None
+    assert stored(lobby_session).version == before
 
 
-def test_extend_adds_minutes_and_time_is_up_later(session):
-    timer.start(session, now=at(0))
-    timer.extend(session, "10")
-    s = stored(session)
+def test_extend_adds_minutes_and_time_is_up_later(lobby_session):
+    timer.start(lobby_session, now=at(0))
+    timer.extend(lobby_session, "10")
+    s = stored(lobby_session)
     assert s.extra_minutes == 10
     assert not timer.session_state(s, now=at(65)).time_up
     assert timer.session_state(s, now=at(70)).time_up
 
 
 @pytest.mark.parametrize("minutes", ["0", "-5", "abc", "", None, "61", "1.5"])
-def test_extend_refuses_nonsense_and_stores_nothing(session, minutes):
+def test_extend_refuses_nonsense_and_stores_nothing(lobby_session, minutes):
     with pytest.raises(Invalid):
-        timer.extend(session, minutes)
-    assert stored(session).extra_minutes == 0
+        timer.extend(lobby_session, minutes)
+    assert stored(lobby_session).extra_minutes == 0
 
 
-def test_extensions_have_a_ceiling(session):
+def test_extensions_have_a_ceiling(lobby_session):
     for _ in range(3):
-        timer.extend(session, 60)
+        timer.extend(lobby_session, 60)
     with pytest.raises(Invalid):
-        timer.extend(session, 1)
-    assert stored(session).extra_minutes == 180
+        timer.extend(lobby_session, 1)
+    assert stored(lobby_session).extra_minutes == 180
 
 
-def test_every_change_bumps_both_versions_and_tells_the_phones(session, told):
-    before = stored(session)
-    timer.start(session, now=at(0))
-    after = stored(session)
+def test_every_change_bumps_both_versions_and_tells_the_phones(lobby_session, told):
+    before = stored(lobby_session)
+    timer.start(lobby_session, now=at(0))
+    after = stored(lobby_session)
     assert after.version == before.version + 1
     assert after.phase_version == before.phase_version + 1
-    assert told == [True]
+    assert told == [(lobby_session.pk, True)]
 
 
-def test_apply_refuses_an_unknown_action(session):
+def test_apply_refuses_an_unknown_action(lobby_session):
     with pytest.raises(Invalid):
-        timer.apply(session, "explode")
+        timer.apply(lobby_session, "explode")
 
 
-def test_reset_goes_back_to_the_planned_hour(session):
-    timer.start(session, now=at(0))
-    timer.extend(session, 5)
-    timer.reset(session)
-    s = stored(session)
+def test_reset_goes_back_to_the_planned_hour(lobby_session):
+    timer.start(lobby_session, now=at(0))
+    timer.extend(lobby_session, 5)
+    timer.reset(lobby_session)
+    s = stored(lobby_session)
     assert s.timer_started_at is None and s.extra_minutes == 0
     assert timer.session_state(s).state == timer.IDLE

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from sessions import answers, lifecycle, participation, screens
 from sessions.models import Partnership, Session
+from tests.builders import fragment, statements_of
 
 pytestmark = pytest.mark.django_db
 
@@ -14,22 +15,9 @@ SITE = "https://reflectie.example.nl"
 
 
 @pytest.fixture
-def session(alice, lob):
-    return lifecycle.create_session(alice, lob, title="Regio West", partnership_name="West")
-
-
-@pytest.fixture
 def site(settings):
     settings.SITE_URL = SITE
     return SITE
-
-
-def statements(session):
-    return [
-        item
-        for theme in session.instrument.themes.all()
-        for item in theme.items.filter(kind="statement")
-    ]
 
 
 def score(session, item, values):
@@ -39,22 +27,10 @@ def score(session, item, values):
         answers.answer(participant, item.pk, value)
 
 
-def fragment(html: str, fragment_id: str) -> str:
-    """The element with this id, with everything inside it."""
-    match = re.search(rf'<(\w+) id="{fragment_id}"', html)
-    assert match, f"no element with id {fragment_id}"
-    tag, depth = match.group(1), 0
-    for tag_match in re.finditer(rf"<(/?){tag}[\s>]", html[match.start() :]):
-        depth += -1 if tag_match.group(1) else 1
-        if depth == 0:
-            return html[match.start() : match.start() + tag_match.end()]
-    raise AssertionError(f"element {fragment_id} is not closed")
-
-
 # Creating a session ------------------------------------------------------------------------------
 
 
-def test_the_session_list_shows_only_alices_own_sessions(alice_client, session, bob, lob):
+def test_the_session_list_shows_only_alices_own_sessions(alice_client, lobby_session, bob, lob):
     lifecycle.create_session(bob, lob, title="Bobs sessie", partnership_name="Oost")
     response = alice_client.get(reverse("session_list"))
     assert response.status_code == 200
@@ -63,7 +39,7 @@ def test_the_session_list_shows_only_alices_own_sessions(alice_client, session, 
     assert reverse("session_new") in response.content.decode()
 
 
-def test_staff_see_every_session_in_the_list(client, admin_user, session):
+def test_staff_see_every_session_in_the_list(client, admin_user, lobby_session):
     client.force_login(admin_user)
     assert "Regio West" in client.get(reverse("session_list")).content.decode()
 
@@ -185,159 +161,163 @@ def _data(session, data):
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_another_facilitator_gets_a_404_on_alices_pages(client, bob, session, name):
+def test_another_facilitator_gets_a_404_on_alices_pages(client, bob, lobby_session, name):
     client.force_login(bob)
-    assert client.get(reverse(name, args=[session.pk])).status_code == 404
+    assert client.get(reverse(name, args=[lobby_session.pk])).status_code == 404
 
 
 @pytest.mark.parametrize(("name", "data"), CONTROLS)
-def test_another_facilitator_cannot_control_alices_session(client, bob, session, name, data):
+def test_another_facilitator_cannot_control_alices_session(client, bob, lobby_session, name, data):
     client.force_login(bob)
-    before = Session.objects.values().get(pk=session.pk)
-    response = client.post(reverse(name, args=[session.pk]), _data(session, data))
+    before = Session.objects.values().get(pk=lobby_session.pk)
+    response = client.post(reverse(name, args=[lobby_session.pk]), _data(lobby_session, data))
     assert response.status_code == 404
-    assert Session.objects.values().get(pk=session.pk) == before
+    assert Session.objects.values().get(pk=lobby_session.pk) == before
 
 
 @pytest.mark.parametrize("name", PAGES + [name for name, _data in CONTROLS] + ["session_list"])
-def test_an_anonymous_visitor_is_sent_to_the_login_page(client, session, name):
-    args = [] if name == "session_list" else [session.pk]
+def test_an_anonymous_visitor_is_sent_to_the_login_page(client, lobby_session, name):
+    args = [] if name == "session_list" else [lobby_session.pk]
     response = client.get(reverse(name, args=args))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_an_anonymous_post_changes_nothing(client, session):
-    response = client.post(reverse("session_phase", args=[session.pk]), {"phase": "closed"})
+def test_an_anonymous_post_changes_nothing(client, lobby_session):
+    response = client.post(reverse("session_phase", args=[lobby_session.pk]), {"phase": "closed"})
     assert response.status_code == 302
-    session.refresh_from_db()
-    assert session.phase == "lobby"
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "lobby"
 
 
 def test_an_unknown_session_is_a_404(alice_client):
     assert alice_client.get(reverse("session_dashboard", args=[999999])).status_code == 404
 
 
-def test_staff_may_open_any_dashboard(client, admin_user, session):
+def test_staff_may_open_any_dashboard(client, admin_user, lobby_session):
     client.force_login(admin_user)
-    assert client.get(reverse("session_dashboard", args=[session.pk])).status_code == 200
+    assert client.get(reverse("session_dashboard", args=[lobby_session.pk])).status_code == 200
 
 
 # Controls ---------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "_data"), CONTROLS)
-def test_controls_refuse_a_get(alice_client, session, name, _data):
-    assert alice_client.get(reverse(name, args=[session.pk])).status_code == 405
+def test_controls_refuse_a_get(alice_client, lobby_session, name, _data):
+    assert alice_client.get(reverse(name, args=[lobby_session.pk])).status_code == 405
 
 
 def _post(client, name, session, data, **headers):
     return client.post(reverse(name, args=[session.pk]), data, **headers)
 
 
-def test_a_phase_button_moves_the_session_and_bumps_its_version(alice_client, session):
-    version = session.version
-    response = _post(alice_client, "session_phase", session, {"phase": "scoring"})
+def test_a_phase_button_moves_the_session_and_bumps_its_version(alice_client, lobby_session):
+    version = lobby_session.version
+    response = _post(alice_client, "session_phase", lobby_session, {"phase": "scoring"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("session_dashboard", args=[session.pk])
-    session.refresh_from_db()
-    assert session.phase == "scoring"
-    assert session.version > version
+    assert response["Location"] == reverse("session_dashboard", args=[lobby_session.pk])
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "scoring"
+    assert lobby_session.version > version
 
 
-def test_an_unknown_phase_is_refused_with_a_message(alice_client, session):
-    response = _post(alice_client, "session_phase", session, {"phase": "party"})
+def test_an_unknown_phase_is_refused_with_a_message(alice_client, lobby_session):
+    response = _post(alice_client, "session_phase", lobby_session, {"phase": "party"})
     assert response.status_code == 400
     assert "Onbekende fase." in response.content.decode()
-    session.refresh_from_db()
-    assert session.phase == "lobby"
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "lobby"
 
 
-def test_a_closed_session_cannot_be_reopened(alice_client, session):
-    lifecycle.set_phase(session, "closed")
-    response = _post(alice_client, "session_phase", session, {"phase": "lobby"})
+def test_a_closed_session_cannot_be_reopened(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "closed")
+    response = _post(alice_client, "session_phase", lobby_session, {"phase": "lobby"})
     assert response.status_code == 409
-    session.refresh_from_db()
-    assert session.phase == "closed"
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "closed"
 
 
-def test_opening_a_round_goes_to_scoring_that_theme(alice_client, session):
-    theme = session.instrument.themes.all()[2]
-    version = session.version
-    response = _post(alice_client, "session_round", session, {"theme": theme.pk})
+def test_opening_a_round_goes_to_scoring_that_theme(alice_client, lobby_session):
+    theme = lobby_session.instrument.themes.all()[2]
+    version = lobby_session.version
+    response = _post(alice_client, "session_round", lobby_session, {"theme": theme.pk})
     assert response.status_code == 302
-    session.refresh_from_db()
-    assert (session.phase, session.current_theme_id, session.scoring_mode) == (
+    lobby_session.refresh_from_db()
+    assert (lobby_session.phase, lobby_session.current_theme_id, lobby_session.scoring_mode) == (
         "scoring",
         theme.pk,
         "theme",
     )
-    assert session.version > version
+    assert lobby_session.version > version
 
 
 @pytest.mark.parametrize("theme", ["", "abc", "999999"])
-def test_a_round_for_a_theme_of_another_instrument_is_refused(alice_client, session, theme):
-    response = _post(alice_client, "session_round", session, {"theme": theme})
+def test_a_round_for_a_theme_of_another_instrument_is_refused(alice_client, lobby_session, theme):
+    response = _post(alice_client, "session_round", lobby_session, {"theme": theme})
     assert response.status_code == 400
-    session.refresh_from_db()
-    assert session.phase == "lobby"
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "lobby"
 
 
-def test_the_scoring_mode_can_be_switched(alice_client, session):
-    version = session.version
-    assert _post(alice_client, "session_mode", session, {"mode": "all"}).status_code == 302
-    session.refresh_from_db()
-    assert session.scoring_mode == "all"
-    assert session.version > version
-    assert _post(alice_client, "session_mode", session, {"mode": "both"}).status_code == 400
+def test_the_scoring_mode_can_be_switched(alice_client, lobby_session):
+    version = lobby_session.version
+    assert _post(alice_client, "session_mode", lobby_session, {"mode": "all"}).status_code == 302
+    lobby_session.refresh_from_db()
+    assert lobby_session.scoring_mode == "all"
+    assert lobby_session.version > version
+    assert _post(alice_client, "session_mode", lobby_session, {"mode": "both"}).status_code == 400
 
 
-def test_the_lock_closes_and_reopens_the_room(alice_client, session):
-    version = session.version
-    assert _post(alice_client, "session_lock", session, {"locked": "1"}).status_code == 302
-    session.refresh_from_db()
-    assert session.locked is True
-    assert session.version > version
-    assert _post(alice_client, "session_lock", session, {"locked": "0"}).status_code == 302
-    session.refresh_from_db()
-    assert session.locked is False
-    assert _post(alice_client, "session_lock", session, {"locked": "yes"}).status_code == 400
+def test_the_lock_closes_and_reopens_the_room(alice_client, lobby_session):
+    version = lobby_session.version
+    assert _post(alice_client, "session_lock", lobby_session, {"locked": "1"}).status_code == 302
+    lobby_session.refresh_from_db()
+    assert lobby_session.locked is True
+    assert lobby_session.version > version
+    assert _post(alice_client, "session_lock", lobby_session, {"locked": "0"}).status_code == 302
+    lobby_session.refresh_from_db()
+    assert lobby_session.locked is False
+    assert _post(alice_client, "session_lock", lobby_session, {"locked": "yes"}).status_code == 400
 
 
-def test_a_theme_is_shown_on_the_projector_and_hidden_again(alice_client, session):
-    theme = session.instrument.themes.first()
-    version = session.version
+def test_a_theme_is_shown_on_the_projector_and_hidden_again(alice_client, lobby_session):
+    theme = lobby_session.instrument.themes.first()
+    version = lobby_session.version
     data = {"theme": theme.pk, "shown": "1"}
-    assert _post(alice_client, "session_reveal", session, data).status_code == 302
-    session.refresh_from_db()
-    assert session.revealed_theme_ids == [theme.pk]
-    assert session.version > version
+    assert _post(alice_client, "session_reveal", lobby_session, data).status_code == 302
+    lobby_session.refresh_from_db()
+    assert lobby_session.revealed_theme_ids == [theme.pk]
+    assert lobby_session.version > version
     data["shown"] = "0"
-    assert _post(alice_client, "session_reveal", session, data).status_code == 302
-    session.refresh_from_db()
-    assert session.revealed_theme_ids == []
+    assert _post(alice_client, "session_reveal", lobby_session, data).status_code == 302
+    lobby_session.refresh_from_db()
+    assert lobby_session.revealed_theme_ids == []
 
 
-def test_reveal_needs_a_clear_yes_or_no(alice_client, session):
-    theme = session.instrument.themes.first()
+def test_reveal_needs_a_clear_yes_or_no(alice_client, lobby_session):
+    theme = lobby_session.instrument.themes.first()
     data = {"theme": theme.pk, "shown": "maybe"}
-    assert _post(alice_client, "session_reveal", session, data).status_code == 400
-    session.refresh_from_db()
-    assert session.revealed_theme_ids == []
+    assert _post(alice_client, "session_reveal", lobby_session, data).status_code == 400
+    lobby_session.refresh_from_db()
+    assert lobby_session.revealed_theme_ids == []
 
 
-def test_an_htmx_control_gets_an_empty_answer_and_the_socket_does_the_rest(alice_client, session):
+def test_an_htmx_control_gets_an_empty_answer_and_the_socket_does_the_rest(
+    alice_client, lobby_session
+):
     response = _post(
-        alice_client, "session_phase", session, {"phase": "review"}, HTTP_HX_REQUEST="true"
+        alice_client, "session_phase", lobby_session, {"phase": "review"}, HTTP_HX_REQUEST="true"
     )
     assert response.status_code == 200
     assert response.content == b""
-    session.refresh_from_db()
-    assert session.phase == "review"
+    lobby_session.refresh_from_db()
+    assert lobby_session.phase == "review"
 
 
-def test_an_htmx_control_that_is_refused_gets_a_small_fragment(alice_client, session):
-    response = _post(alice_client, "session_phase", session, {"phase": "x"}, HTTP_HX_REQUEST="true")
+def test_an_htmx_control_that_is_refused_gets_a_small_fragment(alice_client, lobby_session):
+    response = _post(
+        alice_client, "session_phase", lobby_session, {"phase": "x"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 400
     html = response.content.decode()
     assert 'role="alert"' in html
@@ -348,37 +328,37 @@ def test_an_htmx_control_that_is_refused_gets_a_small_fragment(alice_client, ses
 
 
 def test_the_dashboard_shows_the_code_and_the_join_address_not_localhost(
-    alice_client, session, site
+    alice_client, lobby_session, site
 ):
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
-    assert f"{session.code[:3]} {session.code[3:]}" in html
-    assert f"{SITE}/j/{session.code}/" in html
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
+    assert f"{lobby_session.code[:3]} {lobby_session.code[3:]}" in html
+    assert f"{SITE}/j/{lobby_session.code}/" in html
     assert "localhost" not in html
-    assert reverse("session_qr", args=[session.pk]) in html
-    assert f'ws-connect="/ws/sessies/{session.pk}/facilitator/"' in html
-    assert reverse("session_projector", args=[session.pk]) in html
+    assert reverse("session_qr", args=[lobby_session.pk]) in html
+    assert f'ws-connect="/ws/sessies/{lobby_session.pk}/facilitator/"' in html
+    assert reverse("session_projector", args=[lobby_session.pk]) in html
 
 
-def test_the_dashboard_marks_the_current_phase(alice_client, session):
-    lifecycle.set_phase(session, "discussion")
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+def test_the_dashboard_marks_the_current_phase(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "discussion")
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     assert re.search(r'value="discussion" id="phase-discussion"[^>]*aria-pressed="true"', html)
     assert re.search(r'value="lobby" id="phase-lobby"[^>]*aria-pressed="false"', html)
 
 
-def test_the_dashboard_counts_participants_live(alice_client, session):
+def test_the_dashboard_counts_participants_live(alice_client, lobby_session):
     for _ in range(3):
-        participation.join(session, None)
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+        participation.join(lobby_session, None)
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     assert re.search(r'aria-live="polite"><span id="participant-count"', html)
     assert "<strong>3</strong> deelnemers" in html
 
 
-def test_the_dashboard_shows_counts_mean_and_flags_once_three_answered(alice_client, session):
-    lifecycle.set_phase(session, "scoring")
-    item = statements(session)[0]
-    score(session, item, ["1", "4", "5", "5"])
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+def test_the_dashboard_shows_counts_mean_and_flags_once_three_answered(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "scoring")
+    item = statements_of(lobby_session.instrument)[0]
+    score(lobby_session, item, ["1", "4", "5", "5"])
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     card = fragment(html, f"item-{item.pk}")
     assert "4 van 4 beantwoord" in card
     assert '<dd class="mean">3,8</dd>' in card
@@ -392,12 +372,12 @@ def test_the_dashboard_shows_counts_mean_and_flags_once_three_answered(alice_cli
     assert f'href="#item-{item.pk}"' in fragment(html, "attention")
 
 
-def test_with_two_answers_nothing_but_the_count_is_shown(alice_client, session):
-    lifecycle.set_phase(session, "scoring")
-    item = statements(session)[0]
-    score(session, item, ["1", "5"])
-    participation.join(session, None)
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+def test_with_two_answers_nothing_but_the_count_is_shown(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "scoring")
+    item = statements_of(lobby_session.instrument)[0]
+    score(lobby_session, item, ["1", "5"])
+    participation.join(lobby_session, None)
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     card = fragment(html, f"item-{item.pk}")
     assert "2 van 3 beantwoord — nog te weinig antwoorden om te tonen" in card
     assert "<svg" not in card
@@ -408,19 +388,19 @@ def test_with_two_answers_nothing_but_the_count_is_shown(alice_client, session):
     assert "nog geen gemiddelde" in fragment(html, f"theme-{item.theme_id}-summary")
 
 
-def test_the_background_of_a_theme_is_there_to_probe_with(alice_client, session):
-    theme = session.instrument.themes.exclude(background="").first()
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+def test_the_background_of_a_theme_is_there_to_probe_with(alice_client, lobby_session):
+    theme = lobby_session.instrument.themes.exclude(background="").first()
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     assert '<details class="background">' in html
     assert theme.background.splitlines()[0][:40] in html
 
 
-def test_the_page_is_made_of_the_same_fragments_the_socket_sends(alice_client, session, site):
-    lifecycle.set_phase(session, "scoring")
-    score(session, statements(session)[0], ["2", "3", "4"])
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+def test_the_page_is_made_of_the_same_fragments_the_socket_sends(alice_client, lobby_session, site):
+    lifecycle.set_phase(lobby_session, "scoring")
+    score(lobby_session, statements_of(lobby_session.instrument)[0], ["2", "3", "4"])
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     without_tokens = re.sub(r'<input type="hidden" name="csrfmiddlewaretoken"[^>]*>', "", html)
-    _version, fragments = screens.render_screen(session.pk, "facilitator")
+    _version, fragments = screens.render_screen(lobby_session.pk, "facilitator")
     for fragment_id, part in fragments.items():
         assert part in without_tokens, fragment_id
 
@@ -428,75 +408,79 @@ def test_the_page_is_made_of_the_same_fragments_the_socket_sends(alice_client, s
 # The projector ----------------------------------------------------------------------------------
 
 
-def test_the_projector_shows_the_code_qr_and_address_in_the_lobby(alice_client, session, site):
-    html = alice_client.get(reverse("session_projector", args=[session.pk])).content.decode()
+def test_the_projector_shows_the_code_qr_and_address_in_the_lobby(
+    alice_client, lobby_session, site
+):
+    html = alice_client.get(reverse("session_projector", args=[lobby_session.pk])).content.decode()
     stage = fragment(html, "projector-stage")
-    assert f"{session.code[:3]} {session.code[3:]}" in stage
-    assert f"{SITE}/j/{session.code}/" in stage
-    assert reverse("session_qr", args=[session.pk]) in stage
-    assert f'ws-connect="/ws/sessies/{session.pk}/projector/"' in html
+    assert f"{lobby_session.code[:3]} {lobby_session.code[3:]}" in stage
+    assert f"{SITE}/j/{lobby_session.code}/" in stage
+    assert reverse("session_qr", args=[lobby_session.pk]) in stage
+    assert f'ws-connect="/ws/sessies/{lobby_session.pk}/projector/"' in html
 
 
-def test_the_projector_never_shows_controls_or_background_notes(alice_client, session):
-    lifecycle.set_phase(session, "scoring")
-    html = alice_client.get(reverse("session_projector", args=[session.pk])).content.decode()
+def test_the_projector_never_shows_controls_or_background_notes(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "scoring")
+    html = alice_client.get(reverse("session_projector", args=[lobby_session.pk])).content.decode()
     assert "<form" not in html.split('class="projector"', 1)[1]
     assert "<details" not in html
     assert "site-header" not in html
 
 
 def test_the_projector_shows_only_how_many_answered_until_the_theme_is_revealed(
-    alice_client, session
+    alice_client, lobby_session
 ):
-    lifecycle.set_phase(session, "scoring")
-    item = statements(session)[0]
-    score(session, item, ["1", "4", "5"])
-    url = reverse("session_projector", args=[session.pk])
+    lifecycle.set_phase(lobby_session, "scoring")
+    item = statements_of(lobby_session.instrument)[0]
+    score(lobby_session, item, ["1", "4", "5"])
+    url = reverse("session_projector", args=[lobby_session.pk])
 
     card = fragment(alice_client.get(url).content.decode(), f"item-{item.pk}")
     assert "<strong>3</strong> van 3 beantwoord" in card
     assert "<svg" not in card
     assert "gemiddelde" not in card
 
-    lifecycle.set_revealed(session, item.theme_id, True)
+    lifecycle.set_revealed(lobby_session, item.theme_id, True)
     card = fragment(alice_client.get(url).content.decode(), f"item-{item.pk}")
     assert "<svg" in card
     assert "1: 1 keer" in card
     assert "3,3" in card
 
 
-def test_the_projector_hides_themes_that_are_neither_open_nor_revealed(alice_client, session):
-    lifecycle.set_phase(session, "scoring")
-    other = statements(session)[-1]
-    html = alice_client.get(reverse("session_projector", args=[session.pk])).content.decode()
+def test_the_projector_hides_themes_that_are_neither_open_nor_revealed(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "scoring")
+    other = statements_of(lobby_session.instrument)[-1]
+    html = alice_client.get(reverse("session_projector", args=[lobby_session.pk])).content.decode()
     assert f'<div id="item-{other.pk}" hidden></div>' in html
 
 
-def test_the_projector_speaks_the_sessions_language(alice_client, session):
+def test_the_projector_speaks_the_sessions_language(alice_client, lobby_session):
     alice_client.cookies["django_language"] = "en"
-    html = alice_client.get(reverse("session_projector", args=[session.pk])).content.decode()
+    html = alice_client.get(reverse("session_projector", args=[lobby_session.pk])).content.decode()
     assert "Doe mee met je telefoon" in html
 
 
 # The QR code -------------------------------------------------------------------------------------
 
 
-def test_the_qr_code_is_an_svg_for_the_join_address(alice_client, session, site):
-    response = alice_client.get(reverse("session_qr", args=[session.pk]))
+def test_the_qr_code_is_an_svg_for_the_join_address(alice_client, lobby_session, site):
+    response = alice_client.get(reverse("session_qr", args=[lobby_session.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/svg+xml"
     body = response.content.decode()
     assert body.startswith("<svg")
-    assert f"{SITE}/j/{session.code}/" in body
+    assert f"{SITE}/j/{lobby_session.code}/" in body
 
 
-def test_a_breakdown_by_partner_type_appears_once_every_group_has_five(alice_client, session):
-    lifecycle.set_phase(session, "scoring")
-    item = statements(session)[0]
+def test_a_breakdown_by_partner_type_appears_once_every_group_has_five(alice_client, lobby_session):
+    lifecycle.set_phase(lobby_session, "scoring")
+    item = statements_of(lobby_session.instrument)[0]
     for partner_type, value in [("vo", "2")] * 5 + [("mbo", "4")] * 5:
-        participant, _token, _created = participation.join(session, None, partner_type=partner_type)
+        participant, _token, _created = participation.join(
+            lobby_session, None, partner_type=partner_type
+        )
         answers.answer(participant, item.pk, value)
-    html = alice_client.get(reverse("session_dashboard", args=[session.pk])).content.decode()
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
     summary = fragment(html, f"theme-{item.theme_id}-summary")
     assert "Gemiddelde per soort partner" in summary
     assert '<th scope="row">mbo</th><td>4,0</td>' in summary
