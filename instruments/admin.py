@@ -190,17 +190,33 @@ def _check_theme(form: forms.BaseForm, cleaned: dict) -> None:
         _report(form, exc, prefix="themes[0].")
 
 
-class ThemeFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        kept = [
+class _NotEmptyFormSet(forms.BaseInlineFormSet):
+    """An inline that must keep at least one row once the formset is saved."""
+
+    empty_message = ""
+
+    def kept_forms(self) -> list:
+        """The rows that will exist after saving: filled in or stored, and not deleted."""
+        return [
             form
             for form in self.forms
             if form.has_changed() or form.instance.pk
             if not (self.can_delete and self._should_delete_form(form))
         ]
+
+    def clean(self):
+        super().clean()
+        kept = self.kept_forms()
         if not kept:
-            raise forms.ValidationError(_("Een instrument heeft minstens één thema nodig."))
+            raise forms.ValidationError(self.empty_message)
+        return kept
+
+
+class ThemeFormSet(_NotEmptyFormSet):
+    empty_message = _("Een instrument heeft minstens één thema nodig.")
+
+    def clean(self):
+        kept = super().clean()
         keys = [form.cleaned_data.get("key") or form.instance.key for form in kept]
         doubles = sorted({key for key in keys if keys.count(key) > 1})
         if doubles:
@@ -449,17 +465,8 @@ class ItemForm(forms.ModelForm):
         return cleaned
 
 
-class ItemFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        kept = [
-            form
-            for form in self.forms
-            if form.has_changed() or form.instance.pk
-            if not (self.can_delete and self._should_delete_form(form))
-        ]
-        if not kept:
-            raise forms.ValidationError(_("Een thema heeft minstens één onderdeel nodig."))
+class ItemFormSet(_NotEmptyFormSet):
+    empty_message = _("Een thema heeft minstens één onderdeel nodig.")
 
 
 class ItemInline(admin.TabularInline):

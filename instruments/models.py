@@ -127,6 +127,11 @@ class Item(models.Model):
         return item_label(self.theme.title, self.number, self.title)
 
     @property
+    def choices(self) -> list[tuple[str, str]]:
+        """A priority question's options as (key, label), in the instrument's order."""
+        return [(option["key"], option["label"]) for option in self.options]
+
+    @property
     def is_statement(self) -> bool:
         return self.kind == self.Kind.STATEMENT
 

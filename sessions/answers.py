@@ -96,6 +96,13 @@ def session_vote_options(session: Session) -> list[tuple[str, str]]:
     return results.vote_options(results.instrument_structure(session.instrument))
 
 
+def priority_item(session: Session, item_id: int) -> Item | None:
+    """A priority question of this session's instrument; None for any other item."""
+    return Item.objects.filter(
+        pk=item_id, theme__instrument_id=session.instrument_id, kind=Item.Kind.PRIORITY
+    ).first()
+
+
 def choose(participant: Participant, item_id: int | None, options: list[str]) -> bool:
     """Replace the participant's picks in one vote; True when anything changed.
 
@@ -109,14 +116,12 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
             raise NotAllowed(_("Kiezen kan als de gespreksleider de prioriteiten opent."))
         allowed, maximum = {key for key, _label in session_vote_options(session)}, SESSION_VOTE_MAX
     else:
-        item = Item.objects.filter(
-            pk=item_id, theme__instrument_id=session.instrument_id, kind=Item.Kind.PRIORITY
-        ).first()
+        item = priority_item(session, item_id)
         if item is None:
             raise Invalid(_("Deze keuzevraag hoort niet bij deze sessie."))
         if item.theme_id not in lifecycle.open_themes(session):
             raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
-        allowed, maximum = {o["key"] for o in item.options}, item.max_choices
+        allowed, maximum = {key for key, _label in item.choices}, item.max_choices
     if not set(picked) <= allowed:
         raise Invalid(_("Die keuze bestaat niet."))
     if len(picked) > maximum:

@@ -62,7 +62,7 @@ def _structure(instrument_id: int, created_at) -> tuple[ThemeInfo, ...]:
                     title=item.title,
                     text=item.text,
                     max_choices=item.max_choices,
-                    options=tuple((o["key"], o["label"]) for o in item.options),
+                    options=tuple(item.choices),
                 )
                 for item in theme.items.all()
             ),

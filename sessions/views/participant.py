@@ -255,10 +255,8 @@ def _open_themes(participant: Participant) -> list[dict]:
             if item.is_statement:
                 statements.append(_statement(instrument, item, stored))
             else:
-                options = [(o["key"], o["label"]) for o in item.options]
-                priorities.append(
-                    _choice_block(item, options, item.max_choices, picks.get(item.pk, set()))
-                )
+                picked = picks.get(item.pk, set())
+                priorities.append(_choice_block(item, item.choices, item.max_choices, picked))
         themes.append({"theme": theme, "statements": statements, "priorities": priorities})
     return themes
 
@@ -392,15 +390,10 @@ def _stored_choice_block(participant: Participant, item_id: int | None) -> dict 
             return None
         options = answers.session_vote_options(session)
         return _choice_block(None, options, answers.SESSION_VOTE_MAX, picked)
-    item = Item.objects.filter(
-        pk=item_id,
-        theme__instrument_id=participant.session.instrument_id,
-        kind=Item.Kind.PRIORITY,
-    ).first()
+    item = answers.priority_item(participant.session, item_id)
     if item is None:
         return None
-    options = [(o["key"], o["label"]) for o in item.options]
-    return _choice_block(item, options, item.max_choices, picked)
+    return _choice_block(item, item.choices, item.max_choices, picked)
 
 
 @phone_action
