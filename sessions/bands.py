@@ -16,5 +16,5 @@ LABELS = {
 
 
 def band_label(band: str | None) -> str:
-    """ "sterk punt", "aandachtspunt" or "zorgpunt"; "" for no band (no mean yet)."""
+    """The band's words (sterk punt, aandachtspunt, zorgpunt); "" for no band (no mean yet)."""
     return str(LABELS[band]) if band in LABELS else ""

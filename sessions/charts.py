@@ -36,7 +36,7 @@ class Bar:
 
 @dataclass
 class Chart:
-    """A 1–5 bar chart as plain numbers: the SVG is drawn by ``fragments/chart.html``."""
+    """A bar chart as plain numbers, drawn by ``fragments/chart.html`` and ``svg_document``."""
 
     bars: list[Bar]
     width: int
