@@ -60,7 +60,7 @@ def device_participant(raw_code: str, token: str | None) -> Participant | None:
     if code is None or not valid_token(token):
         return None
     return (
-        Participant.objects.select_related("session__instrument", "session__partnership")
+        Participant.objects.select_related("session__instrument")
         .filter(session__code=code, token_hash=digest(token))
         .order_by("-session__created_at", "-session__pk")
         .first()

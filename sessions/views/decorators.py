@@ -63,6 +63,11 @@ def session_view(
     return decorate if view is None else decorate(view)
 
 
+def phone_participant(request: HttpRequest, code: str):
+    """The participant this device is in the session with this code (participation rules)."""
+    return participation.phone_participant(code, request.COOKIES.get(participation.COOKIE))
+
+
 def not_joined() -> NotAllowed:
     return NotAllowed(
         _("Deze telefoon doet niet mee aan deze sessie. Open de code opnieuw om mee te doen.")
@@ -96,9 +101,7 @@ def phone_action(
         @require_http_methods(["POST"])
         @wraps(view)
         def wrapper(request: HttpRequest, code: str) -> HttpResponse:
-            participant = participation.phone_participant(
-                code, request.COOKIES.get(participation.COOKIE)
-            )
+            participant = phone_participant(request, code)
             try:
                 if participant is None:
                     raise not_joined()

@@ -22,7 +22,7 @@ from instruments.models import Item
 from .. import agreements, answers, codes, lifecycle, participation, timer
 from ..errors import Invalid, NotAllowed, NotFound, Refused
 from ..models import Participant, Response, Session
-from .decorators import phone_action, phone_page
+from .decorators import phone_action, phone_page, phone_participant
 
 Phase = Session.Phase
 
@@ -54,10 +54,6 @@ def _unknown_code() -> NotFound:
 
 def _address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _phone_participant(request: HttpRequest, code: str) -> Participant | None:
-    return participation.phone_participant(code, request.COOKIES.get(participation.COOKIE))
 
 
 def _set_device_cookie(request: HttpRequest, response: HttpResponse, token: str) -> None:
@@ -104,7 +100,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
     session = participation.find_open_session(code)
     if session is None:
         # A phone that took part in a session that has closed since still gets its thank-you.
-        if request.method == "GET" and _phone_participant(request, code) is not None:
+        if request.method == "GET" and phone_participant(request, code) is not None:
             return redirect("phone", code=codes.normalize(code))
         participation.record_failure(address)
         raise _unknown_code()
@@ -148,7 +144,7 @@ def _join_context(session: Session, **extra) -> dict:
 @never_cache
 @require_GET
 def session_page(request: HttpRequest, code: str) -> HttpResponse:
-    participant = _phone_participant(request, code)
+    participant = phone_participant(request, code)
     if participant is None:
         return redirect("join", code=code)
     session = participant.session
@@ -169,7 +165,7 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     stage (the clock started during scoring, say), only #phone-shown is updated out of band, so
     a half-filled form stays as it is. Without parameters (an old page) the stage is sent.
     """
-    participant = _phone_participant(request, code)
+    participant = phone_participant(request, code)
     if participant is None:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("join", args=[code]))
