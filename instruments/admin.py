@@ -12,7 +12,7 @@ refuse.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
@@ -20,9 +20,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from reflectie.free_text import refusal_message, refused_character
+
 from .models import Instrument, Item, Theme
 from .services import export, new_version
-from .validation import InstrumentFileError, validate
+from .validation import MAX_DEPTH, InstrumentFileError, nesting_too_deep, validate
 
 
 def _is_frozen(instrument: Instrument | None) -> bool:
@@ -65,6 +67,41 @@ def _report(form: forms.BaseForm, exc: InstrumentFileError, prefix="", aliases=N
         form.add_error(field, message)
     else:
         form.add_error(None, f"{exc.path}: {exc.message}" if exc.path else exc.message)
+
+
+class InstrumentJSONField(forms.JSONField):
+    """A JSON box held to the file's rules before anything else looks at it: no deeper than a
+    file may be (a deep box would end in a RecursionError), and no string, key or value, with
+    a character the free-text rule refuses (the box is stored as typed, unknown keys too)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and nesting_too_deep(value) is not None:
+            raise ValidationError(gettext("te diep genest: hooguit %s niveaus") % MAX_DEPTH)
+        parsed = super().to_python(value)
+        for text in _strings(parsed):
+            char = refused_character(text)
+            if char is not None:
+                raise ValidationError(refusal_message(char))
+        return parsed
+
+    def bound_data(self, data, initial):
+        # Showing the form again parses the box too: not when it is too deep to parse.
+        if isinstance(data, str) and nesting_too_deep(data) is not None:
+            return forms.fields.InvalidJSONInput(data)
+        return super().bound_data(data, initial)
+
+
+def _strings(value):
+    """Every string in parsed JSON, keys included."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 # --- Instrument -------------------------------------------------------------------------------
@@ -110,6 +147,10 @@ class InstrumentForm(forms.ModelForm):
     class Meta:
         model = Instrument
         fields = _INSTRUMENT_FIELDS
+        field_classes = {
+            "scale_labels": InstrumentJSONField,
+            "followup_fields": InstrumentJSONField,
+        }
 
     def clean_scale_labels(self):
         # An emptied JSON box means "no labels", not SQL NULL (the column is NOT NULL).
@@ -435,6 +476,7 @@ class ItemForm(forms.ModelForm):
     class Meta:
         model = Item
         fields = ("position", "kind", "number", "title", "text", "max_choices", "options")
+        field_classes = {"options": InstrumentJSONField}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2, "cols": 50}),
             "options": forms.Textarea(attrs={"rows": 2, "cols": 40}),

@@ -5,15 +5,30 @@ error, the line and column, so the person editing the file can find it.
 """
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+
+from reflectie.free_text import refusal_message, refused_character
 
 FORMAT = 1
 ITEM_KINDS = ("statement", "prompt", "priority")
 FIELD_KINDS = ("text", "longtext", "date", "theme")
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
+#: Deepest nesting of [ and { a file may have. A real instrument needs 7; the limit keeps a
+#: hostile file from reaching Python's recursion limit in the JSON parser.
+MAX_DEPTH = 20
+# The lengths of the columns these fields are stored in (instruments/models.py).
+SHORT, KEY_LENGTH, LANGUAGE_LENGTH, DONT_KNOW_LENGTH = 200, 80, 10, 100
+# Links in a file are shown as links: only the web's own schemes, as in the admin.
+_URL = URLValidator(schemes=["http", "https"])
+# A JSON string (with its escapes), or a bracket outside strings. An unclosed string runs to the
+# end in one match, so the scan stays linear on any input.
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 
 
 class InstrumentFileError(ValueError):
@@ -35,15 +50,38 @@ class _Checker:
             self.fail(path, _("moet een object {…} zijn"))
         return value
 
-    def text(self, data: dict, key: str, path: str, *, required=False, default="") -> str:
+    def text(
+        self, data: dict, key: str, path: str, *, required=False, default="", max_length=None
+    ) -> str:
         value = data.get(key, default)
         if value is None:
             value = default
-        if not isinstance(value, str):
-            self.fail(f"{path}{key}", _("moet tekst zijn"))
+        self.check_text(value, f"{path}{key}")
         if required and not value.strip():
             self.fail(f"{path}{key}", _("ontbreekt of is leeg"))
-        return value.strip()
+        value = value.strip()
+        if max_length is not None and len(value) > max_length:
+            self.fail(f"{path}{key}", _("is te lang: hooguit %(max)s tekens") % {"max": max_length})
+        return value
+
+    def check_text(self, value, path: str) -> None:
+        """Text, and nothing in it that the free-text rule refuses (reflectie/free_text.py)."""
+        if not isinstance(value, str):
+            self.fail(path, _("moet tekst zijn"))
+        char = refused_character(value)
+        if char is not None:
+            self.fail(path, str(refusal_message(char)))
+
+    def url(self, data: dict, key: str, path: str) -> str:
+        value = self.text(data, key, path, max_length=SHORT)
+        if value:
+            try:
+                _URL(value)
+            except ValidationError:
+                self.fail(
+                    f"{path}{key}", _("moet een webadres zijn dat begint met http:// of https://")
+                )
+        return value
 
     def integer(self, data: dict, key: str, path: str, default: int, low: int, high: int) -> int:
         value = data.get(key, default)
@@ -54,7 +92,7 @@ class _Checker:
         return value
 
     def slug(self, data: dict, key: str, path: str) -> str:
-        value = self.text(data, key, path, required=True)
+        value = self.text(data, key, path, required=True, max_length=KEY_LENGTH)
         if not set(value) <= SLUG_CHARS:
             self.fail(f"{path}{key}", _("mag alleen a-z, 0-9, - en _ bevatten"))
         return value
@@ -73,10 +111,41 @@ def parse_file(path: Path) -> dict:
         raw = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise InstrumentFileError(path.name, "", _("is geen UTF-8-tekst")) from None
+    except OSError as exc:
+        raise InstrumentFileError(path.name, "", exc.strerror or str(exc)) from None
     return parse_text(raw, path.name)
 
 
+def nesting_too_deep(raw: str, limit: int = MAX_DEPTH) -> int | None:
+    """The offset of the first [ or { deeper than ``limit``, or None.
+
+    Counted before parsing: json.loads recurses per level and a deep enough file ends in a
+    RecursionError instead of a message.
+    """
+    depth = 0
+    for token in _JSON_TOKEN.finditer(raw):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                return token.start()
+        elif char in "]}":
+            depth -= 1
+    return None
+
+
+def _place(raw: str, offset: int) -> str:
+    line = raw.count("\n", 0, offset) + 1
+    col = offset - raw.rfind("\n", 0, offset)
+    return _("regel %(line)s, kolom %(col)s") % {"line": line, "col": col}
+
+
 def parse_text(raw: str, source: str) -> dict:
+    deep = nesting_too_deep(raw)
+    if deep is not None:
+        raise InstrumentFileError(
+            source, _place(raw, deep), _("te diep genest: hooguit %s niveaus") % MAX_DEPTH
+        )
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -98,21 +167,22 @@ def validate(data, source: str) -> dict:
         c.fail("scale.max", _("moet groter zijn dan scale.min"))
     labels = c.obj(scale.get("labels", {}), "scale.labels")
     for point, label in labels.items():
-        if not point.isdigit() or not low <= int(point) <= high:
-            c.fail(f"scale.labels.{point}", _("ligt niet op de schaal"))
-        if not isinstance(label, str):
-            c.fail(f"scale.labels.{point}", _("moet tekst zijn"))
+        # ASCII digits only: "²" is a digit to isdigit() but not to int().
+        if not (point.isascii() and point.isdigit()) or not low <= int(point) <= high:
+            shown = point if point.isascii() and point.isprintable() else json.dumps(point)
+            c.fail(f"scale.labels.{shown}", _("ligt niet op de schaal"))
+        c.check_text(label, f"scale.labels.{point}")
     attribution = c.obj(data.get("attribution", {}), "attribution")
 
     normal = {
         "format": FORMAT,
         "slug": c.slug(data, "slug", ""),
-        "name": c.text(data, "name", "", required=True),
-        "language": c.text(data, "language", "", default="nl"),
+        "name": c.text(data, "name", "", required=True, max_length=SHORT),
+        "language": c.text(data, "language", "", default="nl", max_length=LANGUAGE_LENGTH),
         "description": c.text(data, "description", ""),
         "attribution": {
-            "text": c.text(attribution, "text", "attribution."),
-            "url": c.text(attribution, "url", "attribution."),
+            "text": c.text(attribution, "text", "attribution.", max_length=SHORT),
+            "url": c.url(attribution, "url", "attribution."),
         },
         "source_note": c.text(data, "source_note", ""),
         "guide": c.text(data, "guide", ""),
@@ -122,7 +192,9 @@ def validate(data, source: str) -> dict:
             "min": low,
             "max": high,
             "labels": {str(k): v for k, v in sorted(labels.items(), key=lambda kv: int(kv[0]))},
-            "dont_know": c.text(scale, "dont_know", "scale.", default="weet ik niet"),
+            "dont_know": c.text(
+                scale, "dont_know", "scale.", default="weet ik niet", max_length=DONT_KNOW_LENGTH
+            ),
         },
         "followup_fields": _followup_fields(c, data),
         "themes": _themes(c, data),
@@ -171,8 +243,8 @@ def _themes(c: _Checker, data: dict) -> list[dict]:
         themes.append(
             {
                 "key": key,
-                "title": c.text(raw, "title", path, required=True),
-                "background_title": c.text(raw, "background_title", path),
+                "title": c.text(raw, "title", path, required=True, max_length=SHORT),
+                "background_title": c.text(raw, "background_title", path, max_length=SHORT),
                 "background": c.text(raw, "background", path),
                 "items": _items(c, raw, path),
             }
@@ -196,7 +268,7 @@ def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
                 c.fail(f"{path}number", _("komt twee keer voor in dit thema: %s") % item["number"])
             numbers.add(item["number"])
         else:
-            item["title"] = c.text(raw, "title", path)
+            item["title"] = c.text(raw, "title", path, max_length=SHORT)
         item["text"] = c.text(raw, "text", path, required=True)
         if kind == "priority":
             options = c.array(raw, "options", path, required=True)

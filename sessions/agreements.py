@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Item, item_label
+from reflectie.free_text import clean_text
 
 from . import lifecycle, results
 from .errors import Invalid, NotFound
@@ -32,8 +33,6 @@ MAX_TEXT = 1000
 MAX_AGREEMENTS = 100
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-# Tabs and newlines are fine in text; other control characters are refused.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,9 @@ def clean(session: Session, data: Mapping[str, object]) -> dict[str, str]:
             raw = ""
         if not isinstance(raw, str):
             raise Invalid(_("Vul bij '%(label)s' één tekst in.") % {"label": spec["label"]})
-        value = raw.replace("\r\n", "\n").replace("\r", "\n").strip()
+        kind = spec.get("kind", "text")
+        # "text" is one line; the others keep what was typed, with LF as the only newline.
+        value = clean_text(raw, multiline=kind != "text", label=spec["label"], error=Invalid)
         if not value:
             if spec.get("required"):
                 raise Invalid(_("Vul '%(label)s' in.") % {"label": spec["label"]})
@@ -108,12 +109,7 @@ def clean(session: Session, data: Mapping[str, object]) -> dict[str, str]:
                 _("'%(label)s' is te lang: hooguit %(max)s tekens.")
                 % {"label": spec["label"], "max": MAX_TEXT}
             )
-        if _CONTROL.search(value):
-            raise Invalid(_("'%(label)s' bevat tekens die niet kunnen.") % {"label": spec["label"]})
-        kind = spec.get("kind", "text")
-        if kind == "text":
-            value = " ".join(value.split())  # one line
-        elif kind == "date":
+        if kind == "date":
             value = _clean_date(value, spec["label"])
         elif kind == "theme":
             if refs is None:

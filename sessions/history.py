@@ -14,6 +14,8 @@ from django.db.models import Q
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
+from reflectie.free_text import clean_text
+
 from . import agreements as agreement_service
 from . import lifecycle, results
 from . import stats as calc
@@ -193,7 +195,7 @@ def review(session: Session, agreement_id, status: str, note: str = "") -> Agree
         raise Invalid(_("Kies gedaan, loopt nog of gestopt."))
     if not isinstance(note, str):
         raise Invalid(_("De toelichting moet een tekst zijn."))
-    note = " ".join(note.split())
+    note = clean_text(note, error=Invalid)
     if len(note) > MAX_NOTE:
         raise Invalid(_("De toelichting is te lang: hooguit %(max)s tekens.") % {"max": MAX_NOTE})
     agreement = Agreement.objects.select_related("session").filter(pk=pk).first()

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Instrument, Theme
+from reflectie.free_text import clean_text
 
 from . import codes, notify
 from .errors import Conflict, Invalid
@@ -29,7 +30,8 @@ def create_session(
     scoring_mode: str = Session.Mode.THEME,
     language: str = "nl",
 ) -> Session:
-    title, partnership_name = title.strip(), partnership_name.strip()
+    title = clean_text(title, label=_("Titel van de sessie"), error=Invalid)
+    partnership_name = clean_text(partnership_name, label=_("Samenwerkingsverband"), error=Invalid)
     if not title or not partnership_name:
         raise Invalid(_("Geef de sessie een titel en een samenwerkingsverband."))
     if scoring_mode not in Session.Mode.values:

@@ -347,11 +347,15 @@ def render_csv(session: Session) -> str:
         out = io.StringIO()
         writer = csv.writer(out, delimiter=";" if comma_decimal else ",", lineterminator="\r\n")
 
+        def write(cells) -> None:
+            # Every cell, headers included: an instrument's labels are text from a file too.
+            writer.writerow([_cell(cell) for cell in cells])
+
         def number(value, places=2):
             return "" if value is None else formats.number_format(value, places)
 
         yes, no = _("ja"), _("nee")
-        writer.writerow(
+        write(
             [_("thema"), _("nummer"), _("stelling"), _("respondenten"), _("uitgenodigd")]
             + [str(p) for p in points]
             + [instrument.dont_know_label or _("weet ik niet"), _("gemiddelde"),
@@ -361,8 +365,8 @@ def render_csv(session: Session) -> str:
             for row in theme.statements:
                 s = row.stats
                 hidden = s is None or s.hidden
-                writer.writerow(
-                    [_cell(theme.info.title), row.info.number or "", _cell(row.info.text),
+                write(
+                    [theme.info.title, row.info.number or "", row.info.text,
                      s.respondents if s else 0, "" if not s or s.invited is None else s.invited]
                     + ([""] * len(points) if hidden else list(s.counts))
                     + [s.dont_know if s else 0,
@@ -371,14 +375,13 @@ def render_csv(session: Session) -> str:
                        "" if hidden else (yes if s.divided else no),
                        "" if hidden else (yes if s.split else no)]
                 )  # fmt: skip
-        writer.writerow([])
+        write([])
         fields = agreement_service.fields_of(session)
-        writer.writerow([_("afspraak")] + [_cell(f["label"]) for f in fields])
+        write([_("afspraak")] + [f["label"] for f in fields])
         for position, agreement in enumerate(agreement_service.views(session), start=1):
             # Dates stay ISO (a spreadsheet reads them); references show the theme or statement.
-            writer.writerow(
-                [position]
-                + [_cell(v.value if v.kind == "date" else v.display) for v in agreement.values]
+            write(
+                [position] + [v.value if v.kind == "date" else v.display for v in agreement.values]
             )
         return out.getvalue()
 

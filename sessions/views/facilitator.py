@@ -15,6 +15,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Instrument
+from reflectie.free_text import FreeTextField
 from reflectie.netinfo import join_base_url
 
 from .. import lifecycle, qr, screens
@@ -33,12 +34,12 @@ class NewSessionForm(forms.Form):
             "invalid_choice": _("Kies een instrument uit de lijst."),
         },
     )
-    title = forms.CharField(
+    title = FreeTextField(
         label=_("Titel van de sessie"),
         max_length=200,
         error_messages={"required": _("Geef de sessie een titel.")},
     )
-    partnership_name = forms.CharField(
+    partnership_name = FreeTextField(
         label=_("Samenwerkingsverband"),
         max_length=200,
         help_text=_("Sessies van hetzelfde samenwerkingsverband worden met elkaar vergeleken."),

@@ -117,12 +117,16 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             )
         return render(request, "sessions/phone/join.html", _join_context(session))
 
-    participant, token, _created = participation.join(
-        session,
-        token,
-        name=request.POST.get("name", "")[:200],
-        partner_type=request.POST.get("partner_type", "")[:40],
-    )
+    try:
+        participant, token, _created = participation.join(
+            session,
+            token,
+            name=request.POST.get("name", ""),
+            partner_type=request.POST.get("partner_type", "")[:40],
+        )
+    except Invalid as exc:  # the name: the form again, with the message
+        context = _join_context(session, error=exc.message)
+        return render(request, "sessions/phone/join.html", context, status=exc.status)
     response = redirect("phone", code=session.code)
     response.status_code = 303
     _set_device_cookie(request, response, token)
@@ -399,7 +403,7 @@ def profile(request: HttpRequest, participant: Participant) -> HttpResponse:
         raise NotAllowed(_("Deze sessie is afgesloten."))
     participation.update_profile(
         participant,
-        name=request.POST.get("name", "")[:200],
+        name=request.POST.get("name", ""),
         partner_type=request.POST.get("partner_type", "")[:40],
     )
     return _saved(request, participant)
