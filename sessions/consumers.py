@@ -3,6 +3,12 @@
 Channel-layer messages only say "something changed". A screen re-reads the stored truth at most
 a few times a second (coalescing a burst of taps into one render), and a slow tick compares the
 stored version with the one it shows, so a lost message is repaired within a second.
+
+A database or Redis blip does not freeze a screen: its loop retries quietly and catches up when
+the data is back. An outage longer than GIVE_UP_AFTER, or any other error, ends the consumer with
+that error; the server then closes the socket with a code the browser reconnects on (see
+reflectie.outages: OutageGuard in asgi.py, and Reconnect), so the page shows it is not live
+rather than go on saying it is.
 """
 
 import asyncio
@@ -10,6 +16,8 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+
+from reflectie.outages import OUTAGES, Outage, describe
 
 from . import groups, live, screens
 from .access import user_controls
@@ -20,7 +28,22 @@ log = logging.getLogger(__name__)
 MIN_INTERVAL = 0.25
 # How often a screen checks the stored version, to repair lost messages.
 TICK = 0.5
+# Seconds a screen keeps retrying through an outage before it closes and the browser reconnects.
+GIVE_UP_AFTER = 10.0
+# Pauses between those tries, in seconds; the last one repeats. A try costs one refused
+# connection, and a projector should catch up within a second of the data coming back.
+BACKOFF = (0.5, 1.0)
 FORBIDDEN = 4403
+NOT_FOUND = 4404
+# Primary keys are 64-bit: a larger id cannot be a session (and overflows the database driver).
+MAX_ID = 2**63 - 1
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other WebSocket path."""
+
+    async def connect(self):
+        await not_found(self)
 
 
 class ScreenConsumer(AsyncWebsocketConsumer):
@@ -31,6 +54,9 @@ class ScreenConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         self.view = self.scope["url_route"]["kwargs"].get("view", "facilitator")
+        if not 0 < self.session_id <= MAX_ID:
+            await not_found(self)
+            return
         user = self.scope.get("user")
         allowed = user is not None and await database_sync_to_async(user_controls)(
             user.pk if user.is_authenticated else None, user.is_staff, self.session_id
@@ -44,17 +70,41 @@ class ScreenConsumer(AsyncWebsocketConsumer):
         self.dirty = asyncio.Event()
         self.last_render = 0.0
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Read before accepting: if the data is out of reach the handshake fails, and the
+        # browser retries with a growing pause instead of at once.
+        version, fragments = await self.read()
         await self.accept()
         # Nothing is replayed after a reconnect, so every connection starts with a full picture.
-        await self.render()
+        await self.show(version, fragments)
         self.loop_task = asyncio.create_task(self.keep_current())
 
-    async def disconnect(self, code):
+    async def __call__(self, scope, receive, send):
+        self.main_task = asyncio.current_task()
+        self.failure: BaseException | None = None
+        try:
+            await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            if self.failure is None:
+                raise
+            raise self.failure from None
+        finally:
+            # disconnect() is not called when the consumer ends with an error: the loop must
+            # not outlive its socket.
+            self.stop()
+
+    def fail(self, exc: BaseException) -> None:
+        """End this consumer with `exc`, from its loop: see the module's docstring."""
+        self.failure = exc
+        self.main_task.cancel()
+
+    def stop(self):
         task = getattr(self, "loop_task", None)
         if task:
             task.cancel()
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def disconnect(self, code):
+        self.stop()
+        await leave(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Receive-only: whatever a client sends is ignored."""
@@ -64,28 +114,47 @@ class ScreenConsumer(AsyncWebsocketConsumer):
 
     async def keep_current(self):
         loop = asyncio.get_running_loop()
+        what = f"screen {self.view} of session {self.session_id}"
+        outage = Outage(what, give_up=GIVE_UP_AFTER, backoff=BACKOFF)
         while True:
             try:
-                await asyncio.wait_for(self.dirty.wait(), timeout=TICK)
-            except TimeoutError:
-                # No message: check the stored version, in case one was lost.
-                version = await database_sync_to_async(live.session_version)(self.session_id)
-                if version == self.shown_version:
-                    continue
-            wait = self.last_render + MIN_INTERVAL - loop.time()
-            if wait > 0:
+                await self.next_update()
+            except OUTAGES as exc:
+                wait = outage.failed(exc, loop.time())
+                if wait is None:
+                    self.fail(exc)
+                    return
+                # The next try reads everything at once, without waiting for a tick.
+                self.dirty.set()
                 await asyncio.sleep(wait)
-            self.dirty.clear()
-            try:
-                await self.render()
-            except Exception:
-                log.exception("rendering session %s failed", self.session_id)
-            self.last_render = loop.time()
+                continue
+            except Exception as exc:
+                self.fail(exc)  # a bug: the server logs it with its traceback
+                return
+            outage.ok(loop.time())
 
-    async def render(self):
-        version, fragments = await database_sync_to_async(screens.render_screen)(
-            self.session_id, self.view
-        )
+    async def next_update(self):
+        """Wait for a notice, or a tick that finds the stored version changed; then render."""
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.wait_for(self.dirty.wait(), timeout=TICK)
+        except TimeoutError:
+            # No message: check the stored version, in case one was lost.
+            version = await database_sync_to_async(live.session_version)(self.session_id)
+            if version == self.shown_version:
+                return
+        wait = self.last_render + MIN_INTERVAL - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self.dirty.clear()
+        # After a failed read the version shown is unchanged, so the next tick tries again.
+        await self.show(*await self.read())
+        self.last_render = loop.time()
+
+    async def read(self) -> tuple[int, dict[str, str]]:
+        return await database_sync_to_async(screens.render_screen)(self.session_id, self.view)
+
+    async def show(self, version: int, fragments: dict[str, str]) -> None:
         changed = [html for key, html in fragments.items() if self.sent.get(key) != html]
         self.sent = fragments
         self.shown_version = version
@@ -108,11 +177,28 @@ class PhoneConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     async def disconnect(self, code):
-        if hasattr(self, "group"):
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await leave(self)
 
     async def receive(self, text_data=None, bytes_data=None):
         """Receive-only."""
 
     async def session_changed(self, event):
         await self.send(text_data=live.phone_signal(self.code))
+
+
+async def not_found(consumer) -> None:
+    """Accept, then close with 4404: a refused handshake reaches the browser as 1006, which
+    htmx answers by reconnecting, forever."""
+    await consumer.accept()
+    await consumer.close(code=NOT_FOUND)
+
+
+async def leave(consumer) -> None:
+    """Leave the consumer's group, if it joined one. With Redis away the membership simply
+    expires (channels_redis' group_expiry): not worth a traceback."""
+    if not hasattr(consumer, "group"):
+        return
+    try:
+        await consumer.channel_layer.group_discard(consumer.group, consumer.channel_name)
+    except OUTAGES as exc:
+        log.info("could not leave %s: %s", consumer.group, describe(exc))

@@ -1,18 +1,28 @@
 """Tell connected screens that a session changed, after the change is committed.
 
 Messages only say "something changed"; the consumers read the stored truth themselves, so a lost
-message costs at most one slow tick, never a wrong number.
+message costs at most one slow tick, never a wrong number. That is why a failed notice (Redis
+away) is logged and dropped: the change is stored, and answering the phone with an error would
+tell it otherwise.
 """
 
+import asyncio
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from reflectie.outages import describe
+
 from . import groups
 
 log = logging.getLogger(__name__)
+
+# A tap waits at most this long for its notice; a hanging Redis must not hold up the answer.
+SEND_TIMEOUT = 2.0
+# Whether the last notice failed: an outage is logged when it starts and ends, not per tap.
+_failing = False
 
 
 def session_changed(session_id: int, *, phones: bool = False) -> None:
@@ -20,13 +30,29 @@ def session_changed(session_id: int, *, phones: bool = False) -> None:
 
 
 def _send(session_id: int, phones: bool) -> None:
+    global _failing
     layer = get_channel_layer()
     if layer is None:
         return
     targets = [groups.screens(session_id)] + ([groups.phones(session_id)] if phones else [])
-    for group in targets:
-        try:
-            async_to_sync(layer.group_send)(group, {"type": "session.changed"})
-        except Exception:
-            # The answer is stored; screens catch up on their next tick.
-            log.warning("could not notify %s", group, exc_info=True)
+    try:
+        async_to_sync(_send_all)(layer, targets)
+    except Exception as exc:
+        if not _failing:
+            log.warning(
+                "could not notify %s: %s (screens catch up on their tick)",
+                targets,
+                describe(exc),
+                exc_info=True,
+            )
+        _failing = True
+    else:
+        if _failing:
+            log.info("notifying screens works again")
+        _failing = False
+
+
+async def _send_all(layer, targets: list[str]) -> None:
+    async with asyncio.timeout(SEND_TIMEOUT):
+        for group in targets:
+            await layer.group_send(group, {"type": "session.changed"})
