@@ -8,6 +8,14 @@
 (function () {
   "use strict";
 
+  // htmx's default waits up to 64 s between tries after a long outage: a room would stare at a
+  // frozen screen. At most 5 s, with jitter so a hundred phones do not come back at once.
+  if (window.htmx) {
+    htmx.config.wsReconnectDelay = function (retryCount) {
+      return Math.min(1000 * Math.pow(2, retryCount), 5000) * (0.5 + Math.random() / 2);
+    };
+  }
+
   var focusedId = null;
 
   document.addEventListener("htmx:wsBeforeMessage", function () {

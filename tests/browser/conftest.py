@@ -5,6 +5,7 @@ skipped with the reason. Playwright's own browser download is never used.
 """
 
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -64,6 +65,19 @@ def chromium() -> Iterator:
             yield browser
         finally:
             browser.close()
+
+
+def wait_until(page, expression: str, timeout: float = 5.0) -> None:
+    """Wait until a JavaScript expression is true on the page.
+
+    Instead of page.wait_for_function, which polls with eval inside the page: the pages'
+    Content-Security-Policy forbids eval. page.evaluate goes through the debugger protocol.
+    """
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true after {timeout}s: {expression}")
+        page.wait_for_timeout(50)
 
 
 def save_screenshots(test_name: str, pages: dict) -> list[Path]:

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from instruments.models import Item
 from sessions import lifecycle
 
-from .conftest import DESKTOP, PHONE, FreshDaphneProcess, chromium, save_screenshots
+from .conftest import DESKTOP, PHONE, FreshDaphneProcess, chromium, save_screenshots, wait_until
 
 ALICE_PASSWORD = "alice-password-1"  # the alice persona in tests/conftest.py
 # Set on the dashboard before the phones start: still there at the end means no reload happened.
@@ -115,7 +115,7 @@ class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
                 self._join_and_tap_4(phone)
                 # Still there at the end means the phone followed every step without a reload.
                 phone.evaluate(NO_RELOAD)
-                phone.wait_for_function("window.reflectieSocket === true", timeout=LIVE_TIMEOUT)
+                wait_until(phone, "window.reflectieSocket === true")
 
                 # Starting the clock tells the phones too, but the scoring form on screen is kept:
                 # only what the phone shows (#phone-shown) is brought up to date.
@@ -125,7 +125,7 @@ class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
                 before = phone.evaluate(shown)
                 facilitator.goto(self.live_server_url + self.agreements_path)
                 facilitator.get_by_role("button", name="Klok starten").click()
-                phone.wait_for_function(f"{shown} > {before}", timeout=LIVE_TIMEOUT)
+                wait_until(phone, f"{shown} > {before}")
                 assert statement.evaluate("el => el.__kept") == 1, "the scoring form was replaced"
                 expect(statement.locator("input[value='4']")).to_be_checked()
 
@@ -190,7 +190,7 @@ class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
         expect(page).to_have_url(self.live_server_url + self.dashboard_path)
         expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
         # The socket's first message is the full snapshot: from here on every change shows.
-        page.wait_for_function("window.__wsMessages > 0", timeout=LIVE_TIMEOUT)
+        wait_until(page, "window.__wsMessages > 0")
         expect(page.locator("#participant-count")).to_contain_text("0 deelnemers")
         return page
 
