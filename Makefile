@@ -1,29 +1,45 @@
 # Reflectie: `make run` to use it, `make test` to check it. Both are quick the second time.
 
 PYTHON ?= python3
-HOST ?= 0.0.0.0
 PORT ?= 8000
 
 VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 STAMP := $(VENV)/.installed
+STATIC_MANIFEST := staticfiles/staticfiles.json
 
-.PHONY: install run test bench messages translations lint clean
+.PHONY: install run dev prepare test bench messages translations lint clean
 
 install: $(STAMP)
 
 # Installs the dependencies (pyproject has no packages) once, and again when pyproject.toml changes.
+# Not quiet: pip says which package it is at, so the first (longest) install is no silent wait.
 $(STAMP): pyproject.toml
+	@echo "Reflectie installeren in $(VENV): de eerste keer duurt dit een paar minuten."
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install --progress-bar off --disable-pip-version-check -e ".[dev]"
 	touch $@
 
-run: $(STAMP) translations
+# Production mode on the room's network (DEBUG off): what a facilitator runs at a meeting.
+run: HOST ?= 0.0.0.0
+run: prepare $(STATIC_MANIFEST)
+	$(MANAGE) ensure_facilitator --host $(HOST) --port $(PORT)
+	$(MANAGE) serve --host $(HOST) --port $(PORT)
+
+# Development: DEBUG on, static files from the source folders, only this laptop unless HOST says.
+dev: HOST ?= 127.0.0.1
+dev: prepare
+	DEBUG=1 $(MANAGE) ensure_facilitator --host $(HOST) --port $(PORT)
+	DEBUG=1 $(MANAGE) serve --host $(HOST) --port $(PORT)
+
+# Hashed, compressed copies of the static files; made again only when one of them changes.
+$(STATIC_MANIFEST): $(STAMP) $(shell find static -type f)
+	$(MANAGE) collectstatic --noinput -v 0
+
+prepare: $(STAMP) translations
 	$(MANAGE) migrate --noinput -v 0
 	$(MANAGE) load_instruments
-	$(MANAGE) ensure_facilitator --port $(PORT)
-	$(MANAGE) serve --host $(HOST) --port $(PORT)
 
 # pytest exits 5 when it collects no tests: not a failure.
 test: $(STAMP) translations

@@ -292,7 +292,8 @@ async def measure(server: BenchServer, args) -> Result:
         title=f"{TITLE}: {args.phones} phones × {len(items)} statements over {args.seconds:g} s",
         setup=(
             f"Instrument {live['instrument']}, scoring mode “all”, seed {args.seed}; one daphne "
-            f"process (SQLite, in-memory channel layer, DEBUG on) on 127.0.0.1; "
+            "process (SQLite, in-memory channel layer, production mode as `make run`) on "
+            "127.0.0.1; "
             f"phone sockets {'on' if args.phone_sockets else 'off'}."
         ),
     )

@@ -23,13 +23,14 @@ if str(ROOT) not in sys.path:  # run as a script: make `bench` importable as a p
     sys.path.insert(0, str(ROOT))
 
 # Modules under bench/, run in this order.
-BENCHMARKS = ["live_scoring", "pdf_report"]
+BENCHMARKS = ["first_load", "live_scoring", "pdf_report"]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADER = """# Benchmarks
 
 `make bench` starts a real server (daphne on 127.0.0.1, its own temporary SQLite database, the
-in-memory channel layer: the embedded profile of `make run`) and drives it the way a session does.
+in-memory channel layer, production mode: the embedded profile of `make run`) and drives it the
+way a session does.
 The live-scoring benchmark lets simulated phones, each a real HTTP client with its own cookies and
 CSRF token, score every statement of the LOB instrument over a minute while a logged-in facilitator
 holds the screen's WebSocket. It reports the taps per second, how long a phone waits for its
@@ -40,6 +41,12 @@ the acknowledged taps on it; lost means acknowledged (2xx) but not shown within 
 tap, and the database is checked as well (one answer per phone on every statement). Speed is
 reported, never judged: the machine is shared, so compare numbers from the same run rather than
 across runs, and read them next to the load average recorded with each run.
+
+The first-load benchmark opens the join link in a fresh Chromium phone context (empty cache), taps
+"Meedoen" and waits for the first statements with the socket open: the requests and bytes that
+crossed the wire (Chromium's own accounting; cache hits are not counted), under `make run`
+(production mode) and `make dev` in the same run. Its goal is at most 60 KB in at most 8 requests
+under `make run`.
 
 The report benchmark times `report.render_pdf` for a full, closed session (22 statements scored by
 40 participants, 15 agreements) built in a temporary database of its own: one warm-up render, then

@@ -6,7 +6,8 @@
         counts = server.response_counts(live["session_id"])
 
 The server runs the embedded profile (SQLite in a temporary VAR_DIR, the in-memory channel layer,
-one daphne process), the same as `make run`. It is stopped by its own pid when the block ends.
+one daphne process) in production mode with collected static files, the same as `make run`;
+`debug=True` gives `make dev` instead. It is stopped by its own pid when the block ends.
 """
 
 import json
@@ -25,7 +26,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 # Environment variables that would point the server away from its own temporary database.
-FOREIGN = ("DATABASE_URL", "REDIS_URL", "SITE_URL", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS")
+FOREIGN = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SITE_URL",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "HTTPS",
+)
 
 # Runs in a subprocess with the server's environment: Django set up, `args` given, `emit` to answer.
 PRELUDE = """
@@ -109,8 +117,9 @@ def proc_cpu_seconds(pid: int) -> float | None:
 
 
 class BenchServer:
-    def __init__(self, *, keep: bool = False, python: str | None = None):
+    def __init__(self, *, keep: bool = False, python: str | None = None, debug: bool = False):
         self.keep = keep
+        self.debug = debug
         self.python = python or sys.executable
         self.var_dir = Path(tempfile.mkdtemp(prefix="reflectie-bench-"))
         self.port = free_port()
@@ -122,7 +131,7 @@ class BenchServer:
         self.env = {k: v for k, v in os.environ.items() if k not in FOREIGN}
         self.env.update(
             VAR_DIR=str(self.var_dir),
-            DEBUG="1",
+            DEBUG="1" if debug else "0",
             LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="reflectie.settings",
             PYTHONUNBUFFERED="1",
@@ -158,6 +167,8 @@ class BenchServer:
     def prepare(self) -> None:
         self.manage("migrate", "--noinput", "-v", "0")
         self.manage("load_instruments")
+        if not self.debug:
+            self.manage("collectstatic", "--noinput", "-v", "0")
 
     def create_live_session(self, *, slug: str = "lob-regio", mode: str = "all") -> dict:
         """A facilitator and a session in the scoring phase; its statements' ids in order."""

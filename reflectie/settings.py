@@ -5,11 +5,14 @@ process. DATABASE_URL and REDIS_URL alone switch to PostgreSQL and Redis for sev
 """
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from . import netinfo
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +51,8 @@ def database_from_url(url: str) -> dict:
     parts = urlsplit(url)
     options = dict(parse_qsl(parts.query))
     if parts.scheme in ("postgres", "postgresql"):
+        # A database host that never answers makes a page wait this long, not minutes.
+        options.setdefault("connect_timeout", "5")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")),
@@ -82,19 +87,50 @@ def sqlite_database(path: Path) -> dict:
     }
 
 
-DEBUG = env_bool("DEBUG", True)
+def kept_secret_key(path: Path, *, required: bool) -> str:
+    """The key that signs cookies: made once per installation and kept, readable by us only.
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-not-secret-reflectie-key-change-me-in-production-0123456789"  # noqa: S105
+    Behind HTTPS (several workers, a real server) it must come from the environment instead, so
+    that all workers agree and the key lives where the deployment keeps its secrets.
+    """
+    if required:
+        raise ImproperlyConfigured("SECRET_KEY must be set when HTTPS is on")
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    key = secrets.token_urlsafe(50)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(key + "\n")
+    return key
 
-# Phones reach the laptop by its LAN address, so in the embedded default every host is allowed.
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "*" if DEBUG else "")
+
+# Production mode unless asked otherwise: `make run` is what runs in a meeting room.
+DEBUG = env_bool("DEBUG", False)
+# HTTPS=1 behind a reverse proxy that terminates TLS. Off, the laptop profile: plain HTTP on the
+# room's network, so cookies cannot be marked secure (README, "Production mode").
+HTTPS = env_bool("HTTPS", False)
+
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+SECRET_KEY = env_str("SECRET_KEY") or kept_secret_key(VAR_DIR / "secret-key", required=HTTPS)
+
+# The laptop profile lets phones in by the laptop's own names and addresses, found at start.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or (
+    [] if HTTPS else netinfo.own_host_names(env_str("SITE_URL"))
+)
+# Same-origin posts need nothing here; this is for a SITE_URL served by another host name.
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The address phones use to join, for the QR code; empty = the laptop's LAN address.
 SITE_URL = env_str("SITE_URL").rstrip("/")
+# Set by `manage.py serve` for the server it starts: a loopback bind means no phone can reach
+# us, so no page or banner shows the LAN address.
+BIND_HOST = env_str("REFLECTIE_BIND_HOST")
 
 INSTALLED_APPS = [
     "daphne",
@@ -113,15 +149,22 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Compresses pages (whitenoise serves static files compressed already).
+    "django.middleware.gzip.GZipMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "reflectie.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After Locale (its message is in the reader's language), before anything reads the body.
+    "reflectie.form_encoding.Utf8FormsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: a database or Redis outage in a view becomes a 503 in the reader's language.
+    "reflectie.outages.ServiceUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "reflectie.urls"
@@ -143,9 +186,6 @@ TEMPLATES = [
     },
 ]
 
-VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-
 DATABASE_URL = env_str("DATABASE_URL")
 DATABASES = {
     "default": database_from_url(DATABASE_URL)
@@ -159,7 +199,17 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # Above channels_redis' 5 s blocking pop: redis-py's default of 5 s cut
+                        # it and dropped every idle socket.
+                        "socket_timeout": 10,
+                        "socket_connect_timeout": 2,
+                    }
+                ]
+            },
         }
     }
     CACHES = {
@@ -167,6 +217,8 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "reflectie",
+            # A page waits at most this long for an unreachable Redis, then answers 503.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
 else:
@@ -199,14 +251,18 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# In the embedded default static files are served straight from the source folders.
+# In development static files are served straight from the source folders. Otherwise from
+# `collectstatic`'s output, with hashed names that browsers may keep for a year.
 WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_MAX_AGE = 0 if DEBUG else 3600
+# /favicon.ico and friends, which browsers ask for at the root.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 
 # Request size limits: a score or an agreement is small, so a big body is refused early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
-if not DEBUG:
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -216,6 +272,8 @@ if not DEBUG:
     # Behind a reverse proxy that terminates TLS and says so in this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Error pages, also Django's technical ones in development, never show credentials.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "reflectie.errorpages.CredentialsFilter"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -6,12 +6,14 @@ coming back finds its participant (and its answers) again. A guessed or forged t
 
 import secrets
 
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
+from reflectie import attempts
+from reflectie.free_text import clean_text
+
 from . import codes, lifecycle
-from .errors import NotAllowed, NotFound
+from .errors import Invalid, NotAllowed, NotFound
 from .models import Participant, Session
 from .tokens import digest
 
@@ -21,6 +23,8 @@ COOKIE_MAX_AGE = 60 * 60 * 24 * 180
 # allows many typos; against 31^6 possible codes it is still far too few to guess one.
 MAX_FAILURES = 30
 FAILURE_WINDOW = 10 * 60
+#: Longest name: the field on the phone holds this many characters.
+MAX_NAME = 80
 
 
 def new_token() -> str:
@@ -99,6 +103,7 @@ def join(
     if existing is not None:
         return existing, token, False
     check_open_to_newcomers(session)
+    name = clean_name(name)
     if partner_type and partner_type not in Participant.PartnerType.values:
         partner_type = ""
     token = token if valid_token(token) else new_token()
@@ -107,7 +112,7 @@ def join(
             participant = Participant.objects.create(
                 session=session,
                 token_hash=digest(token),
-                name=name.strip()[:80],
+                name=name,
                 partner_type=partner_type,
             )
             lifecycle.touch(session.pk)
@@ -116,10 +121,19 @@ def join(
     return participant, token, True
 
 
+def clean_name(name: str) -> str:
+    """A participant's name as stored: one line of free text, refused when it cannot be."""
+    name = clean_text(name, error=Invalid)
+    if len(name) > MAX_NAME:
+        raise Invalid(_("Je naam is te lang: hooguit %(max)s tekens.") % {"max": MAX_NAME})
+    return name
+
+
 def update_profile(participant: Participant, *, name: str, partner_type: str) -> None:
+    name = clean_name(name)
     if partner_type and partner_type not in Participant.PartnerType.values:
         partner_type = ""
-    participant.name = name.strip()[:80]
+    participant.name = name
     participant.partner_type = partner_type
     with transaction.atomic():
         participant.save(update_fields=["name", "partner_type"])
@@ -132,14 +146,8 @@ def _failure_key(address: str) -> str:
 
 
 def too_many_failures(address: str) -> bool:
-    return cache.get(_failure_key(address), 0) >= MAX_FAILURES
+    return attempts.failures(_failure_key(address)) >= MAX_FAILURES
 
 
 def record_failure(address: str) -> None:
-    key = _failure_key(address)
-    if cache.add(key, 1, FAILURE_WINDOW):
-        return
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, FAILURE_WINDOW)
+    attempts.record_failure(_failure_key(address), FAILURE_WINDOW)

@@ -6,9 +6,9 @@ from io import StringIO
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from reflectie import netinfo
-from sessions.management.commands import ensure_facilitator
 
 User = get_user_model()
 
@@ -18,7 +18,7 @@ def isolated(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     settings.SITE_URL = ""
     monkeypatch.delenv("FACILITATOR_PASSWORD", raising=False)
-    monkeypatch.setattr(ensure_facilitator, "lan_address", lambda: "192.168.1.23")
+    monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
     monkeypatch.setattr(netinfo, "lan_address", lambda: "192.168.1.23")
 
 
@@ -110,21 +110,74 @@ def test_it_uses_site_url_for_the_login_address(settings):
 def test_serve_prints_the_lan_address_for_phones(monkeypatch):
     from sessions.management.commands.serve import Command
 
-    monkeypatch.setattr("sessions.management.commands.serve.lan_address", lambda: "192.168.1.23")
+    monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
     banner = Command().banner("0.0.0.0", 8000)  # noqa: S104
     assert "http://localhost:8000/" in banner
     assert "http://192.168.1.23:8000/" in banner
 
 
-def test_serve_execs_daphne_with_the_chosen_address(monkeypatch, capsys):
+def test_serve_on_loopback_shows_no_address_where_nothing_listens(monkeypatch):
+    from sessions.management.commands.serve import Command
+
+    monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
+    banner = Command().banner("127.0.0.1", 8000)
+    assert "http://localhost:8000/" in banner
+    assert "192.168.1.23" not in banner
+    assert "alleen bereikbaar op deze laptop" in banner
+
+
+@pytest.mark.django_db
+def test_the_login_line_on_loopback_shows_only_localhost(monkeypatch):
+    monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
+    output = run("--host", "127.0.0.1")
+    assert "http://localhost:8000/accounts/login/" in output
+    assert "192.168.1.23" not in output
+
+
+def test_serve_execs_daphne_with_the_chosen_address(monkeypatch, capsys, settings, tmp_path):
     from sessions.management.commands import serve
 
+    settings.STATIC_ROOT = tmp_path
+    (tmp_path / "staticfiles.json").write_text("{}")
     calls = []
-    monkeypatch.setattr(serve, "lan_address", lambda: "192.168.1.23")
+    monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
+    monkeypatch.setattr(serve, "check_services", lambda: None)
     monkeypatch.setattr(serve.os, "execv", lambda path, argv: calls.append(argv))
     monkeypatch.delenv("PROXY_HEADERS", raising=False)
+    monkeypatch.setenv("REFLECTIE_BIND_HOST", "")  # serve sets it for daphne; restored after
     call_command("serve", "--port", "8765")
     [argv] = calls
     assert argv[0].endswith("daphne")
     assert argv[1:] == ["-b", "0.0.0.0", "-p", "8765", "reflectie.asgi:application"]  # noqa: S104
     assert "Reflectie draait" in capsys.readouterr().out
+
+
+def test_serve_collects_the_static_files_when_production_mode_lacks_them(
+    monkeypatch, settings, tmp_path
+):
+    from sessions.management.commands import serve
+
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path / "nothing-yet"
+    collected = []
+    monkeypatch.setattr(serve, "call_command", lambda *args, **kw: collected.append(args))
+    monkeypatch.setattr(serve, "check_services", lambda: None)
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: None)
+    monkeypatch.setenv("REFLECTIE_BIND_HOST", "")
+    call_command("serve", "--host", "127.0.0.1", "--port", "8765", stdout=StringIO())
+    assert collected == [("collectstatic",)]
+
+
+def test_serve_refuses_to_start_when_redis_is_out_of_reach(monkeypatch, settings):
+    from sessions.management.commands import serve
+
+    settings.REDIS_URL = "redis://:geheim@127.0.0.1:1/0"
+    started = []
+    monkeypatch.setattr(serve.os, "execv", lambda path, argv: started.append(argv))
+    monkeypatch.setattr("reflectie.services_check._database", lambda timeout: None)
+    with pytest.raises(CommandError) as refused:
+        call_command("serve", "--port", "8765", stdout=StringIO())
+    assert "Redis op redis://" in str(refused.value)
+    assert "niet bereikbaar" in str(refused.value)
+    assert "geheim" not in str(refused.value)
+    assert started == []

@@ -56,6 +56,8 @@ def profile_env(tmp_path_factory):
         "REDIS_URL": REDIS_URL,
         "VAR_DIR": str(tmp_path_factory.mktemp("var")),
         "LOG_LEVEL": "WARNING",
+        # Static files from the source folders: this test is about the database and Redis.
+        "DEBUG": "1",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     manage = [sys.executable, str(ROOT / "manage.py")]

@@ -63,6 +63,19 @@ def test_it_leaves_out_port_80(rf, lan, no_site_url):
     assert netinfo.join_base_url(request) == "http://192.168.1.23"
 
 
+def test_a_server_bound_to_loopback_never_sends_phones_to_the_lan(rf, lan, no_site_url, settings):
+    # Nothing listens on the LAN address: the QR code would lead nowhere.
+    settings.BIND_HOST = "127.0.0.1"
+    request = rf.get("/", HTTP_HOST="localhost:8000")
+    assert netinfo.join_base_url(request) == "http://localhost:8000"
+
+
+def test_own_host_names_let_in_the_lan_address_and_site_url(lan):
+    names = netinfo.own_host_names("https://reflectie.example")
+    assert {"localhost", "127.0.0.1", "[::1]", "192.168.1.23", "reflectie.example"} <= set(names)
+    assert "*" not in names
+
+
 def test_it_falls_back_to_the_request_host_without_a_lan_address(rf, no_lan, no_site_url):
     request = rf.get("/", HTTP_HOST="localhost:8000")
     assert netinfo.join_base_url(request) == "http://localhost:8000"

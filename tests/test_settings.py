@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Variables that would leak the caller's configuration into the subprocess.
 CONFIG_VARS = (
     "DEBUG",
+    "HTTPS",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
     "CSRF_TRUSTED_ORIGINS",
@@ -57,7 +59,8 @@ def settings_seen_with(tmp_path: Path, **env: str) -> dict:
         " 'db_name': str(s.DATABASES['default']['NAME']),"
         " 'channels': s.CHANNEL_LAYERS['default']['BACKEND'],"
         " 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG,"
-        " 'hashers': getattr(s, 'PASSWORD_HASHERS', None)}))\n"
+        " 'hashers': getattr(s, 'PASSWORD_HASHERS', None), 'secret_key': s.SECRET_KEY,"
+        " 'hosts': s.ALLOWED_HOSTS}))\n"
     )
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -78,7 +81,7 @@ def test_production_mode_passes_check_deploy(tmp_path):
         "--deploy",
         "--fail-level",
         "WARNING",
-        DEBUG="0",
+        HTTPS="1",
         SECRET_KEY=secrets.token_urlsafe(45)[:60],
         ALLOWED_HOSTS="reflectie.example",
     )
@@ -87,10 +90,29 @@ def test_production_mode_passes_check_deploy(tmp_path):
     assert "WARNINGS" not in output
 
 
-def test_production_mode_without_a_secret_key_fails_clearly(tmp_path):
-    done = manage(tmp_path, "check", DEBUG="0", ALLOWED_HOSTS="reflectie.example")
+def test_the_laptop_profile_warns_only_about_plain_http(tmp_path):
+    # The README lists these four: HSTS, the HTTPS redirect and the two secure cookies.
+    done = manage(tmp_path, "check", "--deploy")
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    warned = set(re.findall(r"\(security\.(W\d+)\)", output))
+    assert warned == {"W004", "W008", "W012", "W016"}
+
+
+def test_behind_https_a_secret_key_must_be_given(tmp_path):
+    done = manage(tmp_path, "check", HTTPS="1", ALLOWED_HOSTS="reflectie.example")
     assert done.returncode != 0
-    assert "SECRET_KEY must be set when DEBUG is off" in done.stderr
+    assert "SECRET_KEY must be set when HTTPS is on" in done.stderr
+
+
+def test_the_laptop_keeps_one_generated_secret_key_readable_only_by_its_owner(tmp_path):
+    first = settings_seen_with(tmp_path)
+    key_file = tmp_path / "secret-key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert first["secret_key"] == key_file.read_text().strip()
+    assert len(first["secret_key"]) >= 50
+    assert settings_seen_with(tmp_path)["secret_key"] == first["secret_key"]
+    assert "dev-only" not in first["secret_key"]
 
 
 def test_a_wrong_boolean_is_refused(tmp_path):
@@ -109,7 +131,7 @@ def test_database_from_url_reads_postgres():
     assert db["PASSWORD"] == "ge@heim"
     assert db["HOST"] == "db.example"
     assert db["PORT"] == "5433"
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "connect_timeout": "5"}
 
 
 def test_database_from_url_accepts_postgresql_without_port():
@@ -137,7 +159,8 @@ def test_the_default_is_sqlite_and_in_memory(tmp_path):
     assert seen["db_name"] == str(tmp_path / "reflectie.sqlite3")
     assert seen["channels"] == "channels.layers.InMemoryChannelLayer"
     assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
-    assert seen["debug"] is True
+    assert seen["debug"] is False
+    assert "*" not in seen["hosts"] and "localhost" in seen["hosts"]
 
 
 def test_database_url_switches_to_postgres(tmp_path):

@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.urls import reverse
 
-from reflectie.netinfo import lan_address
+from reflectie.netinfo import served_urls
 
 USERNAME = "facilitator"
 ENV_VAR = "FACILITATOR_PASSWORD"
@@ -54,8 +54,13 @@ class Command(BaseCommand):
             default=int(os.environ.get("PORT") or 8000),
             help="Port the server listens on, for the login address (default 8000).",
         )
+        parser.add_argument(
+            "--host",
+            default=os.environ.get("HOST") or "0.0.0.0",  # noqa: S104
+            help="Address the server binds; a loopback address hides the LAN address.",
+        )
 
-    def handle(self, *args, port: int, **options):
+    def handle(self, *args, port: int, host: str, **options):
         User = get_user_model()
         with transaction.atomic():
             can_log_in = User.objects.filter(is_active=True).exclude(
@@ -68,7 +73,7 @@ class Command(BaseCommand):
                 or can_log_in.filter(is_superuser=True).order_by("pk").first()
                 or can_log_in.order_by("pk").first()
             )
-        self.print_login(user, port)
+        self.print_login(user, host, port)
 
     def create_facilitator(self, User) -> None:
         password = os.environ.get(ENV_VAR) or secrets.token_urlsafe(12)
@@ -83,7 +88,7 @@ class Command(BaseCommand):
             write_password_file(password)
         self.stdout.write(self.style.SUCCESS(f"Account '{USERNAME}' aangemaakt."))
 
-    def print_login(self, user: AbstractBaseUser, port: int) -> None:
+    def print_login(self, user: AbstractBaseUser, host: str, port: int) -> None:
         username = user.get_username()
         stored = stored_password()
         from_env = os.environ.get(ENV_VAR)
@@ -93,14 +98,8 @@ class Command(BaseCommand):
             shown = f"de waarde van {ENV_VAR}"
         else:
             shown = "het wachtwoord dat je zelf hebt ingesteld"
-        path = reverse("login")
-        if settings.SITE_URL:
-            urls = [settings.SITE_URL.rstrip("/") + path]
-        else:
-            urls = [f"http://localhost:{port}{path}"]
-            lan = lan_address()
-            if lan:
-                urls.append(f"http://{lan}:{port}{path}")
+        local, others = served_urls(host, port, reverse("login"))
+        urls = [local, others] if others else [local]
         self.stdout.write(
             "\n".join(
                 [

@@ -9,9 +9,11 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from reflectie.netinfo import is_local_host, lan_address
+from reflectie.netinfo import is_local_host, served_urls
+from reflectie.services_check import ServicesUnreachable, check_services
 
 
 def daphne_executable() -> str:
@@ -34,6 +36,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="Port (default 8000).")
 
     def handle(self, *args, host: str, port: int, **options):
+        try:
+            check_services()
+        except ServicesUnreachable as exc:
+            raise CommandError(str(exc)) from None
+        # The server's pages show the LAN address only when it listens there.
+        os.environ["REFLECTIE_BIND_HOST"] = host
+        if not settings.DEBUG and not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+            # Production mode serves the collected files only: without them no page has style.
+            self.stdout.write("Statische bestanden verzamelen (eenmalig)...")
+            call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.banner(host, port))
         self.stdout.flush()
         argv = [daphne_executable(), "-b", host, "-p", str(port)]
@@ -46,15 +58,14 @@ class Command(BaseCommand):
         os.execv(argv[0], argv)  # noqa: S606 (fixed argv, no shell)
 
     def banner(self, host: str, port: int) -> str:
-        local = f"http://localhost:{port}/"
+        local, others = served_urls(host, port)
         if settings.SITE_URL:
-            others = f"deelnemers: {settings.SITE_URL}/"
+            others = f"deelnemers: {others}"
         elif is_local_host(host):
             others = f"alleen bereikbaar op deze laptop (--host {host})"
+        elif others:
+            others = f"telefoons op hetzelfde netwerk: {others}"
         else:
-            lan = lan_address()
-            if lan:
-                others = f"telefoons op hetzelfde netwerk: http://{lan}:{port}/"
-            else:
-                others = "geen netwerkadres gevonden: telefoons kunnen nu niet meedoen"
-        return f"Reflectie draait. Open op deze laptop: {local} — {others}\nStoppen: Ctrl+C"
+            others = "geen netwerkadres gevonden: telefoons kunnen nu niet meedoen"
+        mode = " (ontwikkelmodus: DEBUG staat aan)" if settings.DEBUG else ""
+        return f"Reflectie draait{mode}. Open op deze laptop: {local} — {others}\nStoppen: Ctrl+C"
