@@ -156,7 +156,8 @@ def run(args) -> Result:
             ("again", "reload (second visit)"),
         ):
             requests, size = median_of(runs, key)
-            result.add(f"{label}: {what}", f"{kib(size)} in {requests} requests")
+            plural = "request" if requests == 1 else "requests"
+            result.add(f"{label}: {what}", f"{kib(size)} in {requests} {plural}")
     requests, size = median_of(production, "total")
     dev_requests, dev_size = median_of(development, "total")
     result.add(
@@ -166,7 +167,8 @@ def run(args) -> Result:
     result.add("`make run` / `make dev`", f"{size / dev_size:.2f}× the bytes")
     result.notes.append("Requests under `make run`: " + ", ".join(production[0]["urls"]))
     result.notes.append(
-        f"WebSockets opened per load: {production[0]['sockets']} (not counted as requests)."
+        f"WebSockets opened per phone, the reload included: {production[0]['sockets']} "
+        "(not counted as requests)."
     )
     if size > GOAL_BYTES or requests > GOAL_REQUESTS:
         result.notes.append("Above the goal: see the requests listed above.")

@@ -168,13 +168,19 @@ class PhoneConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
         token = self.scope.get("cookies", {}).get(live.PHONE_COOKIE)
-        self.session_id = await database_sync_to_async(live.phone_session_id)(self.code, token)
-        if self.session_id is None:
+        found = await database_sync_to_async(live.phone_session)(self.code, token)
+        if found is None:
             await self.close(code=FORBIDDEN)
             return
+        self.session_id, version = found
         self.group = groups.phones(self.session_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        # The page says which phase version it was rendered at (?v=). When the session moved on
+        # before this socket opened (or while it was down), the phone is told at once; otherwise
+        # it needs no request to check.
+        if live.shown_version(self.scope) != version:
+            await self.send(text_data=live.phone_signal(self.code))
 
     async def disconnect(self, code):
         await leave(self)

@@ -184,7 +184,7 @@ async def test_an_outage_while_looking_up_the_login_refuses_the_handshake(alice,
 async def test_a_phone_whose_lookup_hits_an_outage_is_refused_and_polls(alice, lob, monkeypatch):
     session, _items = await make_session(alice, lob)
     _participant, token, _ = await database_sync_to_async(participation.join)(session, None)
-    monkeypatch.setattr(live, "phone_session_id", failing(10, live.phone_session_id))
+    monkeypatch.setattr(live, "phone_session", failing(10, live.phone_session))
     ws = WebsocketCommunicator(guarded, f"/ws/s/{session.code}/")
     ws.scope["user"] = AnonymousUser()
     ws.scope["cookies"] = {participation.COOKIE: token}

@@ -165,7 +165,8 @@ async def test_a_phone_is_told_to_fetch_the_new_stage_when_the_phase_changes(ali
     session, _items = await make_session(alice, lob)
     _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     cookies = {participation.COOKIE: token}
-    async with connected(f"/ws/s/{session.code}/", cookies=cookies) as (ws, ok, _code):
+    path = await phone_path(session)
+    async with connected(path, cookies=cookies) as (ws, ok, _code):
         assert ok
         await database_sync_to_async(lifecycle.set_phase)(session, "discussion")
         signal = await ws.receive_from(timeout=3)
@@ -177,7 +178,8 @@ async def test_phones_are_not_told_about_other_phones_answers(alice, lob):
     session, items = await make_session(alice, lob)
     participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     others = await join_phones(session, 2)
-    async with connected(f"/ws/s/{session.code}/", cookies={participation.COOKIE: token}) as (
+    path = await phone_path(session)
+    async with connected(path, cookies={participation.COOKIE: token}) as (
         ws,
         ok,
         _code,
@@ -186,6 +188,34 @@ async def test_phones_are_not_told_about_other_phones_answers(alice, lob):
         for other in others:
             await tap(other, items[0], "5")
         assert await ws.receive_nothing(timeout=0.6)
+
+
+async def phone_path(session) -> str:
+    """The socket address a phone's page has: with the phase version it was rendered at."""
+    await database_sync_to_async(session.refresh_from_db)()
+    return f"/ws/s/{session.code}/?v={session.phase_version}"
+
+
+async def test_a_phone_whose_page_is_current_gets_nothing_when_its_socket_opens(alice, lob):
+    session, _items = await make_session(alice, lob)
+    _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
+    path = await phone_path(session)
+    async with connected(path, cookies={participation.COOKIE: token}) as (ws, ok, _code):
+        assert ok
+        assert await ws.receive_nothing(timeout=0.5)
+
+
+@pytest.mark.parametrize("query", ["?v=0", "?v=x", ""])
+async def test_a_phone_whose_page_is_behind_is_told_as_soon_as_its_socket_opens(alice, lob, query):
+    # The stage moved on between the page's render and the socket's (re)opening.
+    session, _items = await make_session(alice, lob)
+    _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
+    await database_sync_to_async(lifecycle.set_phase)(session, "discussion")
+    path = f"/ws/s/{session.code}/{query}"
+    async with connected(path, cookies={participation.COOKIE: token}) as (ws, ok, _code):
+        assert ok
+        signal = await ws.receive_from(timeout=3)
+        assert f"/s/{session.code}/state/" in signal
 
 
 async def test_the_full_asgi_stack_lets_the_logged_in_facilitator_in(alice, lob):
