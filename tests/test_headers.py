@@ -37,3 +37,10 @@ def test_the_favicon_is_served_at_the_root(client):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/x-icon"
     assert b"".join(response.streaming_content)[:4] == b"\x00\x00\x01\x00"
+
+
+@pytest.mark.django_db
+def test_pages_are_sent_compressed(client, lobby_session):
+    response = client.get(reverse("join_code"), HTTP_ACCEPT_ENCODING="gzip")
+    assert response.headers["Content-Encoding"] == "gzip"
+    assert response.content[:2] == b"\x1f\x8b"

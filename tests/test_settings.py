@@ -60,7 +60,8 @@ def settings_seen_with(tmp_path: Path, **env: str) -> dict:
         " 'channels': s.CHANNEL_LAYERS['default']['BACKEND'],"
         " 'cache': s.CACHES['default']['BACKEND'], 'debug': s.DEBUG,"
         " 'hashers': getattr(s, 'PASSWORD_HASHERS', None), 'secret_key': s.SECRET_KEY,"
-        " 'hosts': s.ALLOWED_HOSTS}))\n"
+        " 'hosts': s.ALLOWED_HOSTS, 'static': s.STORAGES['staticfiles']['BACKEND'],"
+        " 'middleware': s.MIDDLEWARE}))\n"
     )
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -182,3 +183,11 @@ def test_the_tests_hash_passwords_fast_and_the_app_does_not(tmp_path, settings):
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert settings_seen_with(tmp_path)["hashers"] is None
     assert get_hasher().algorithm == "md5"
+
+
+def test_production_serves_hashed_compressed_static_files_and_compressed_pages(tmp_path):
+    seen = settings_seen_with(tmp_path)
+    # Hashed names are what whitenoise caches for a year (immutable); .gz copies are made once.
+    assert seen["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert "django.middleware.gzip.GZipMiddleware" in seen["middleware"]
+    assert settings_seen_with(tmp_path, DEBUG="1")["static"].endswith("StaticFilesStorage")
