@@ -50,7 +50,9 @@ def test_the_lobby_says_wait_and_counts_your_answers(client, lobby_session, phon
     assert "nog geen stellingen beantwoord" in html
     assert 'id="phone-main"' in html
     assert '<div id="phone-signal" hidden></div>' in html
-    assert f'ws-connect="/ws/s/{lobby_session.code}/"' in html
+    lobby_session.refresh_from_db()
+    version = lobby_session.phase_version
+    assert f'ws-connect="/ws/s/{lobby_session.code}/?v={version}"' in html
     assert 'hx-ext="ws"' in html
     assert "hx-ws-2" in html
     # The poll and the socket's signal both send what the phone shows.
