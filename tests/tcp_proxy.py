@@ -3,18 +3,17 @@ touching the service itself: `cut()` drops every connection and refuses new ones
 accepts again on the same port."""
 
 import asyncio
-import socket
 import threading
-from contextlib import closing
+
+from tests.services import free_port
 
 
 class CuttableProxy:
-    def __init__(self, target_port: int, host: str = "127.0.0.1"):
-        self.host = host
+    host = "127.0.0.1"
+
+    def __init__(self, target_port: int):
         self.target_port = target_port
-        with closing(socket.socket()) as sock:
-            sock.bind((host, 0))
-            self.port = sock.getsockname()[1]
+        self.port = free_port()
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.server: asyncio.Server | None = None

@@ -9,13 +9,7 @@ against a server started like tests/test_multimachine.py starts its workers, on 
 its own. It is skipped when PostgreSQL is not on localhost, unless CI is set.
 """
 
-import json
 import os
-import socket
-import subprocess
-import sys
-import time
-from contextlib import closing
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -24,6 +18,7 @@ from django.db import connection
 from django.test import Client
 
 from sessions import agreements, lifecycle, participation
+from tests import services
 from tests.builders import valid_agreement
 from tests.hostile import (
     BAD_UTF8,
@@ -37,8 +32,6 @@ from tests.hostile import (
     run_corpus,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("REFLECTIE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
 # Its own database, and one per run: two test runs in one checkout must not drop each other's.
 DB_NAME = f"reflectie_hostile_test_{os.getpid()}"
 
@@ -177,18 +170,6 @@ def test_other_parameters_never_answer_a_server_error(people, alice, lob):
 # PostgreSQL, through a real server --------------------------------------------------------------
 
 
-def _reachable(port: int) -> bool:
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 SETUP = """
 import json
 from django.contrib.auth import get_user_model
@@ -207,67 +188,33 @@ print(json.dumps({"instrument_id": lob.pk, "session_id": session.pk, "code": ses
 
 @pytest.fixture(scope="module")
 def pg_server(tmp_path_factory):
-    """daphne on a fresh PostgreSQL database, with the UTF-8 check in its middleware."""
-    if not _reachable(5432) and not os.environ.get("CI"):
+    """daphne on a fresh PostgreSQL database."""
+    if services.missing(services.PG_PORT):
         pytest.skip("PostgreSQL is not running on localhost")
     import psycopg
 
-    base = PG_URL.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base}/{DB_NAME}",
-        "VAR_DIR": str(tmp_path_factory.mktemp("var")),
-        "LOG_LEVEL": "WARNING",
-        # Development mode, said out loud: the default is production mode.
-        "DEBUG": "1",
-        "SECRET_KEY": "hostile-input-test-key-" + "x" * 40,
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "reflectie.settings",
-    }
-    env.pop("REDIS_URL", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run(
-        [*manage, "load_instruments"], env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL
-    )
-    setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    ctx = Context(**json.loads(setup.stdout.strip().splitlines()[-1]))
-    port = _free_port()
-    daphne = str(Path(sys.executable).with_name("daphne"))
-    # A file, not a pipe: every 400 is a logged warning, and a full pipe would stall the server.
-    log = Path(env["VAR_DIR"]) / "daphne.log"
-    with log.open("wb") as err:  # the server keeps its own copy
-        proc = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "reflectie.asgi:application"],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-        )
-    deadline = time.monotonic() + 30
-    while not _reachable(port):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("daphne did not start: " + log.read_text()[-2000:])
-        time.sleep(0.1)
-    try:
-        with psycopg.connect(f"{base}/{DB_NAME}", autocommit=True) as db:
+    with services.fresh_database(DB_NAME) as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "VAR_DIR": str(tmp_path_factory.mktemp("var")),
+            "LOG_LEVEL": "WARNING",
+            # Development mode, said out loud: the default is production mode.
+            "DEBUG": "1",
+            "SECRET_KEY": "hostile-input-test-key-" + "x" * 40,
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_SETTINGS_MODULE": "reflectie.settings",
+        }
+        env.pop("REDIS_URL", None)
+        services.prepare(env)
+        ctx = Context(**services.shell_json(env, SETUP))
+        # Every 400 is a logged warning: the log goes to a file.
+        log = Path(env["VAR_DIR"]) / "daphne.log"
+        with (
+            services.daphne(env, log=log) as [port],
+            psycopg.connect(database_url, autocommit=True) as db,
+        ):
             yield f"http://127.0.0.1:{port}", ctx, db
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def test_every_free_text_field_refuses_or_stores_exactly_and_never_errs_on_postgresql(pg_server):

@@ -6,75 +6,37 @@ it through Redis, and the numbers must be the ones stored in PostgreSQL. CI star
 """
 
 import asyncio
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from contextlib import closing
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("REFLECTIE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
-REDIS_URL = os.environ.get("REFLECTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from tests import services
+
 DB_NAME = "reflectie_multimachine_test"
 
-
-def _reachable(port: int) -> bool:
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-pytestmark = pytest.mark.skipif(
-    not (_reachable(5432) and _reachable(6379)) and not os.environ.get("CI"),
+pytestmark = services.needs(
+    services.PG_PORT,
+    services.REDIS_PORT,
     reason="PostgreSQL and Redis are not running on localhost",
 )
 
 
 @pytest.fixture(scope="module")
 def profile_env(tmp_path_factory):
-    import psycopg
-
-    base = PG_URL.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base}/{DB_NAME}",
-        "REDIS_URL": REDIS_URL,
-        "VAR_DIR": str(tmp_path_factory.mktemp("var")),
-        "LOG_LEVEL": "WARNING",
-        # Static files from the source folders: this test is about the database and Redis.
-        "DEBUG": "1",
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "load_instruments"], env=env, check=True, cwd=ROOT)
-    setup = subprocess.run(
-        [*manage, "shell", "-c", SETUP],
-        env=env,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    info = json.loads(setup.stdout.strip().splitlines()[-1])
-    yield env, info
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    with services.fresh_database(DB_NAME) as database_url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "REDIS_URL": services.REDIS_URL,
+            "VAR_DIR": str(tmp_path_factory.mktemp("var")),
+            "LOG_LEVEL": "WARNING",
+            # Static files from the source folders: this test is about the database and Redis.
+            "DEBUG": "1",
+        }
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        services.prepare(env)
+        yield env, services.shell_json(env, SETUP)
 
 
 SETUP = """
@@ -95,29 +57,8 @@ print(json.dumps({"id": session.pk, "code": session.code, "items": items}))
 @pytest.fixture(scope="module")
 def workers(profile_env):
     env, info = profile_env
-    procs, ports = [], []
-    for _ in range(2):
-        port = _free_port()
-        daphne = str(Path(sys.executable).with_name("daphne"))
-        procs.append(
-            subprocess.Popen(
-                [daphne, "-b", "127.0.0.1", "-p", str(port), "reflectie.asgi:application"],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        ports.append(port)
-    deadline = time.monotonic() + 30
-    while not all(_reachable(p) for p in ports):
-        if time.monotonic() > deadline:
-            raise RuntimeError("daphne workers did not start")
-        time.sleep(0.2)
-    yield ports, info
-    for proc in procs:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with services.daphne(env, count=2) as ports:
+        yield ports, info
 
 
 def _csrf(html: str) -> str:

@@ -8,27 +8,13 @@ its message. Skipped when Redis is not on localhost, unless CI is set.
 """
 
 import os
-import socket
 import subprocess
 import sys
-from contextlib import closing
-from pathlib import Path
 
-import pytest
+from tests import services
+from tests.services import REDIS_URL, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("REFLECTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def _redis_running() -> bool:
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", 6379)) == 0
-
-
-pytestmark = pytest.mark.skipif(
-    not _redis_running() and not os.environ.get("CI"), reason="Redis is not running on localhost"
-)
+pytestmark = services.needs(services.REDIS_PORT, reason="Redis is not running on localhost")
 
 # Receives on a fresh channel; the message is sent only after one blocking pop has timed out.
 SCRIPT = """
