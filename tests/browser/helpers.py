@@ -8,7 +8,8 @@ from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
 from django.test import Client
 
-from sessions import participation
+from instruments.models import Item
+from sessions import lifecycle, participation
 
 from .conftest import FreshDaphneProcess
 
@@ -32,6 +33,17 @@ SAME_PAGE = "window.__samePage === 1"
 class LiveServerTests(ChannelsLiveServerTestCase):
     ProtocolServerProcess = FreshDaphneProcess
     host = "127.0.0.1"
+
+
+def first_round(user, instrument):
+    """user's session "Regiotafel LOB" scoring the instrument's first theme with statements;
+    returns the session and that theme's first statement."""
+    theme = instrument.themes.filter(items__kind=Item.Kind.STATEMENT).distinct().first()
+    session = lifecycle.create_session(
+        user, instrument, title="Regiotafel LOB", partnership_name="LOB Regio West"
+    )
+    lifecycle.open_round(session, theme.pk)
+    return session, theme.items.filter(kind=Item.Kind.STATEMENT).first()
 
 
 def phone_cookie(session) -> dict:

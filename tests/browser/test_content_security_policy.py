@@ -8,11 +8,8 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from instruments.models import Item
-from sessions import lifecycle
-
 from .conftest import DESKTOP, PHONE, chromium, save_screenshots, wait_until
-from .helpers import LiveServerTests, login_cookie, open_page, phone_cookie
+from .helpers import LiveServerTests, first_round, login_cookie, open_page, phone_cookie
 
 LIVE_TIMEOUT = 5000  # ms
 
@@ -21,13 +18,8 @@ LIVE_TIMEOUT = 5000  # ms
 class ContentSecurityPolicyTests(LiveServerTests):
     @pytest.fixture(autouse=True)
     def _scoring_session(self, alice, lob):
-        theme = lob.themes.filter(items__kind=Item.Kind.STATEMENT).distinct().first()
-        session = lifecycle.create_session(
-            alice, lob, title="Regiotafel LOB", partnership_name="LOB Regio West"
-        )
-        lifecycle.open_round(session, theme.pk)
+        session, self.item = first_round(alice, lob)
         self.session = session
-        self.item = theme.items.filter(kind=Item.Kind.STATEMENT).first()
         self.phone = phone_cookie(session)
         self.facilitator = login_cookie(alice)
 

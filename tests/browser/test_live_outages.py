@@ -6,27 +6,21 @@ cuts (every connection dropped, new ones refused) and restores. Skipped when Pos
 are not on localhost, unless CI is set (CI starts them: .ci/run).
 """
 
-import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-from contextlib import closing
-from pathlib import Path
+from contextlib import contextmanager
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from playwright.sync_api import expect
 
+from tests import services
+from tests.services import REDIS_URL
 from tests.tcp_proxy import CuttableProxy
 
 from .conftest import DESKTOP, chromium, save_screenshots
 
-ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("REFLECTIE_TEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/")
-REDIS_URL = os.environ.get("REFLECTIE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 DB_NAME = "reflectie_outage_test"
 USER, PASSWORD = "outage-alice", "outage-alice-password"
 OUTAGE = 2.0  # seconds
@@ -42,20 +36,9 @@ document.addEventListener("htmx:wsClose", function (e) {
 """
 
 
-def _reachable(port: int) -> bool:
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-pytestmark = pytest.mark.skipif(
-    not (_reachable(5432) and _reachable(6379)) and not os.environ.get("CI"),
+pytestmark = services.needs(
+    services.PG_PORT,
+    services.REDIS_PORT,
     reason="PostgreSQL and Redis are not running on localhost",
 )
 
@@ -70,38 +53,32 @@ def _through(url: str, port: int) -> str:
 @pytest.fixture(scope="module")
 def environment(tmp_path_factory):
     """A database of our own, migrated, with the instruments and a facilitator."""
-    import psycopg
-
-    base = PG_URL.rsplit("/", 1)[0]
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-    env = {
-        **os.environ,
-        # The suite's settings module (the real settings, a fast hasher), as for forked servers.
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "reflectie.settings"),
-        "DEBUG": "1",  # static files straight from the source folders, no collectstatic
-        "SECRET_KEY": "outage-test-only",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": f"{base}/{DB_NAME}",
-        "REDIS_URL": REDIS_URL,
-        "VAR_DIR": str(tmp_path_factory.mktemp("var")),
-        "LOG_LEVEL": "INFO",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
-    subprocess.run([*manage, "load_instruments"], env=env, check=True, cwd=ROOT)
-    make_user = f"from django.contrib.auth import get_user_model; get_user_model().objects.create_user({USER!r}, password={PASSWORD!r})"  # noqa: E501
-    subprocess.run([*manage, "shell", "-c", make_user], env=env, check=True, cwd=ROOT)
-    yield env
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    with services.fresh_database(DB_NAME) as database_url:
+        env = {
+            **os.environ,
+            # The suite's settings module (the real settings, a fast hasher), as for forked
+            # servers.
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "reflectie.settings"
+            ),
+            "DEBUG": "1",  # static files straight from the source folders, no collectstatic
+            "SECRET_KEY": "outage-test-only",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url,
+            "REDIS_URL": REDIS_URL,
+            "VAR_DIR": str(tmp_path_factory.mktemp("var")),
+            "LOG_LEVEL": "INFO",
+        }
+        services.prepare(env)
+        make_user = f"from django.contrib.auth import get_user_model; get_user_model().objects.create_user({USER!r}, password={PASSWORD!r})"  # noqa: E501
+        services.manage(env, "shell", "-c", make_user)
+        yield env
 
 
 @pytest.fixture(scope="module")
 def proxies():
-    pg_port = urlsplit(PG_URL).port or 5432
-    redis_port = urlsplit(REDIS_URL).port or 6379
+    pg_port = urlsplit(services.PG_URL).port or services.PG_PORT
+    redis_port = urlsplit(REDIS_URL).port or services.REDIS_PORT
     with CuttableProxy(pg_port) as pg, CuttableProxy(redis_port) as redis:
         yield {"pg": pg, "redis": redis}
 
@@ -115,25 +92,8 @@ def server(environment, proxies, tmp_path_factory):
         "REDIS_URL": _through(REDIS_URL, proxies["redis"].port),
     }
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    port = _free_port()
-    daphne = str(Path(sys.executable).with_name("daphne"))
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [daphne, "-b", "127.0.0.1", "-p", str(port), "reflectie.asgi:application"],
-            env=env,
-            cwd=ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 30
-    while not _reachable(port):
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError(f"daphne did not start:\n{log.read_text()}")
-        time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}", log
-    proc.terminate()
-    proc.wait(timeout=10)
+    with services.daphne(env, log=log) as [port]:
+        yield f"http://127.0.0.1:{port}", log
 
 
 SETUP = """
@@ -154,15 +114,7 @@ print(json.dumps({"id": session.pk, "code": session.code, "items": items}))
 @pytest.fixture
 def session(environment):
     """A session scoring every theme, made straight in the database (not through a proxy)."""
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "shell", "-c", SETUP % USER],
-        env=environment,
-        check=True,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return services.shell_json(environment, SETUP % USER)
 
 
 def _csrf(html: str) -> str:
@@ -219,87 +171,85 @@ def wait_for_tap(page, session: dict, timeout_ms: int) -> float:
     return time.monotonic() - started
 
 
-def logged_since(log: Path, offset: int) -> str:
-    return log.read_text()[offset:]
-
-
-@pytest.mark.browser
-def test_the_dashboard_rides_out_a_database_outage_and_shows_a_later_tap(server, proxies, session):
+@contextmanager
+def watched_dashboard(server, session: dict, name: str):
+    """The facilitator's dashboard in a browser. Yields the page, the script errors seen on it,
+    and a function that reads what the server logged since; on a failure, a screenshot and
+    that log are kept."""
     base, log = server
     start = len(log.read_text())
     errors: list[str] = []
     page = None
+
+    def logged() -> str:
+        return log.read_text()[start:]
+
     with chromium() as browser:
         try:
             page = open_dashboard(browser, base, session, errors)
-            proxies["pg"].cut()
-            assert_join_answers_503(base, session)
-            time.sleep(OUTAGE)
-            proxies["pg"].restore()
-            restored = time.monotonic()
-            phone_taps(base, session)
-            shown_after_tap = wait_for_tap(page, session, 5000)
-            print(
-                f"database outage of {OUTAGE:.0f} s: tap shown {shown_after_tap:.2f} s after it "
-                f"was made, {time.monotonic() - restored:.2f} s after the database came back; "
-                f"socket opens/closes: {page.evaluate('window.__ws')}"
-            )
-            assert page.evaluate("window.__noReload") == 1, "the dashboard reloaded"
-            expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
-            # Two seconds is ridden out by the screen's own retries, without reconnecting.
-            assert page.evaluate("window.__ws.opens") == 1
-            assert errors == []
+            yield page, errors, logged
         except BaseException:
-            save_screenshots("database-outage", {"facilitator": page})
-            print(logged_since(log, start))
+            save_screenshots(name, {"facilitator": page})
+            print(logged())
             raise
+
+
+@pytest.mark.browser
+def test_the_dashboard_rides_out_a_database_outage_and_shows_a_later_tap(server, proxies, session):
+    base, _log = server
+    with watched_dashboard(server, session, "database-outage") as (page, errors, logged):
+        proxies["pg"].cut()
+        assert_join_answers_503(base, session)
+        time.sleep(OUTAGE)
+        proxies["pg"].restore()
+        restored = time.monotonic()
+        phone_taps(base, session)
+        shown_after_tap = wait_for_tap(page, session, 5000)
+        print(
+            f"database outage of {OUTAGE:.0f} s: tap shown {shown_after_tap:.2f} s after it "
+            f"was made, {time.monotonic() - restored:.2f} s after the database came back; "
+            f"socket opens/closes: {page.evaluate('window.__ws')}"
+        )
+        assert page.evaluate("window.__noReload") == 1, "the dashboard reloaded"
+        expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
+        # Two seconds is ridden out by the screen's own retries, without reconnecting.
+        assert page.evaluate("window.__ws.opens") == 1
+        assert errors == []
     # Outages are logged in a line each, not as tracebacks.
-    assert "Traceback" not in logged_since(log, start), logged_since(log, start)
+    assert "Traceback" not in logged(), logged()
 
 
 @pytest.mark.browser
 def test_the_dashboard_reconnects_after_a_redis_outage_and_shows_a_later_tap(
     server, proxies, session
 ):
-    base, log = server
-    start = len(log.read_text())
-    errors: list[str] = []
-    page = None
-    with chromium() as browser:
-        try:
-            page = open_dashboard(browser, base, session, errors)
-            proxies["redis"].cut()
-            cut = time.monotonic()
-            # The socket waiting on Redis closes, and the page says it is not live.
-            expect(page.locator(".dashboard")).to_have_attribute(
-                "data-live", "closed", timeout=2000
-            )
-            print(f"dashboard marked not live {time.monotonic() - cut:.2f} s after Redis went")
-            assert_join_answers_503(base, session)
-            time.sleep(max(0, OUTAGE - (time.monotonic() - cut)))
-            proxies["redis"].restore()
-            restored = time.monotonic()
-            phone_taps(base, session)
-            wait_for_tap(page, session, 15000)
-            expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
-            closes = page.evaluate("window.__ws.closes")
-            # 1011 from the open socket, then 1006 for each handshake refused during the outage.
-            assert closes[0] == 1011 and set(closes) <= {1011, 1006}, closes
-            print(
-                f"redis outage of {OUTAGE:.0f} s: tap shown {time.monotonic() - restored:.2f} s "
-                f"after Redis came back; socket opens/closes: {page.evaluate('window.__ws')}"
-            )
-            assert page.evaluate("window.__noReload") == 1, "the dashboard reloaded"
-            assert errors == []
-        except BaseException:
-            save_screenshots("redis-outage", {"facilitator": page})
-            print(logged_since(log, start))
-            raise
-    logged = logged_since(log, start)
-    assert "Internal Server Error" not in logged, logged
+    base, _log = server
+    with watched_dashboard(server, session, "redis-outage") as (page, errors, logged):
+        proxies["redis"].cut()
+        cut = time.monotonic()
+        # The socket waiting on Redis closes, and the page says it is not live.
+        expect(page.locator(".dashboard")).to_have_attribute("data-live", "closed", timeout=2000)
+        print(f"dashboard marked not live {time.monotonic() - cut:.2f} s after Redis went")
+        assert_join_answers_503(base, session)
+        time.sleep(max(0, OUTAGE - (time.monotonic() - cut)))
+        proxies["redis"].restore()
+        restored = time.monotonic()
+        phone_taps(base, session)
+        wait_for_tap(page, session, 15000)
+        expect(page.locator(".dashboard")).to_have_attribute("data-live", "open")
+        closes = page.evaluate("window.__ws.closes")
+        # 1011 from the open socket, then 1006 for each handshake refused during the outage.
+        assert closes[0] == 1011 and set(closes) <= {1011, 1006}, closes
+        print(
+            f"redis outage of {OUTAGE:.0f} s: tap shown {time.monotonic() - restored:.2f} s "
+            f"after Redis came back; socket opens/closes: {page.evaluate('window.__ws')}"
+        )
+        assert page.evaluate("window.__noReload") == 1, "the dashboard reloaded"
+        assert errors == []
+    assert "Internal Server Error" not in logged(), logged()
     # The socket that lost Redis ended with Reconnect, daphne's way to send 1011; nothing else.
-    failures = re.findall(r"Exception inside application: (\S+)", logged)
-    assert failures and set(failures) == {"WebSocket"}, logged
+    failures = re.findall(r"Exception inside application: (\S+)", logged())
+    assert failures and set(failures) == {"WebSocket"}, logged()
 
 
 @pytest.mark.parametrize("path", ["/ws/nothing-here/", "/ws/sessies/-1/facilitator/"])

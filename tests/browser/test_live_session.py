@@ -12,15 +12,12 @@ import time
 from pathlib import Path
 
 import pytest
-from channels.testing import ChannelsLiveServerTestCase
 from django.urls import reverse
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from instruments.models import Item
-from sessions import lifecycle
-
-from .conftest import DESKTOP, PHONE, FreshDaphneProcess, chromium, save_screenshots, wait_until
+from .conftest import DESKTOP, PHONE, chromium, save_screenshots, wait_until
+from .helpers import LiveServerTests, first_round
 
 ALICE_PASSWORD = "alice-password-1"  # the alice persona in tests/conftest.py
 # Set on the dashboard before the phones start: still there at the end means no reload happened.
@@ -37,10 +34,7 @@ OWNER = "Gemeente Westland"
 
 
 @pytest.mark.browser
-class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
-    ProtocolServerProcess = FreshDaphneProcess
-    host = "127.0.0.1"
-
+class LiveSessionInTheBrowserTests(LiveServerTests):
     @pytest.fixture(autouse=True)
     def _scoring_session(self, alice, lob):
         """alice's session on the LOB instrument, scoring its first theme with statements.
@@ -48,13 +42,8 @@ class LiveSessionInTheBrowserTests(ChannelsLiveServerTestCase):
         Everything the database needs happens here, before the browser starts (see chromium()).
         """
         assert alice.check_password(ALICE_PASSWORD)
-        theme = lob.themes.filter(items__kind=Item.Kind.STATEMENT).distinct().first()
-        session = lifecycle.create_session(
-            alice, lob, title="Regiotafel LOB", partnership_name="LOB Regio West"
-        )
-        lifecycle.open_round(session, theme.pk)
+        session, self.statement = first_round(alice, lob)
         self.session = session
-        self.statement = theme.items.filter(kind=Item.Kind.STATEMENT).first()
         self.dashboard_path = reverse("session_dashboard", args=[session.pk])
         self.agreements_path = reverse("session_agreements", args=[session.pk])
 

@@ -11,12 +11,18 @@ from django.db import connections
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from instruments.models import Item
 from sessions import lifecycle
 from sessions.models import Response
 
 from .conftest import PHONE, chromium, save_screenshots, wait_until
-from .helpers import MARK_PAGE, SAME_PAGE, LiveServerTests, open_page, phone_cookie
+from .helpers import (
+    MARK_PAGE,
+    SAME_PAGE,
+    LiveServerTests,
+    first_round,
+    open_page,
+    phone_cookie,
+)
 
 RETRIED_WITHIN = 12_000  # ms: the longest backoff is 10 s
 
@@ -39,13 +45,8 @@ class TapDuringABlipTests(LiveServerTests):
     @pytest.fixture(autouse=True)
     def _scoring_session(self, alice, lob):
         """alice's session scoring the first theme with statements, and a phone in it."""
-        theme = lob.themes.filter(items__kind=Item.Kind.STATEMENT).distinct().first()
-        session = lifecycle.create_session(
-            alice, lob, title="Regiotafel LOB", partnership_name="LOB Regio West"
-        )
-        lifecycle.open_round(session, theme.pk)
+        session, self.item = first_round(alice, lob)
         self.session = session
-        self.item = theme.items.filter(kind=Item.Kind.STATEMENT).first()
         self.phone = phone_cookie(session)
 
     def stored(self) -> list:
