@@ -67,11 +67,6 @@ def clean_text(value: str, *, multiline: bool = False, label=None, error=Validat
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def validate_free_text(value: str) -> None:
-    """The rule as a Django validator, for fields that tidy their text themselves."""
-    clean_text(value, multiline=True)
-
-
 class FreeTextField(forms.CharField):
     """A form field for free text: refuses what the rule refuses, stores it tidied.
 

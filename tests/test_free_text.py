@@ -11,7 +11,6 @@ from reflectie.free_text import (
     clean_text,
     code_point,
     refused_character,
-    validate_free_text,
 )
 from sessions.errors import Invalid
 from tests.hostile import CORPUS
@@ -86,12 +85,6 @@ def test_the_message_is_in_english_for_english_readers():
     with translation.override("en"), pytest.raises(ValidationError) as caught:
         clean_text("a\x00")
     assert "U+0000" in caught.value.messages[0]
-
-
-def test_the_validator_refuses_the_same_and_returns_nothing():
-    assert validate_free_text("regel 1\nregel 2") is None
-    with pytest.raises(ValidationError):
-        validate_free_text("a\u2066b")
 
 
 class _Form(forms.Form):
