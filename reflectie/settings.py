@@ -131,6 +131,9 @@ SITE_URL = env_str("SITE_URL").rstrip("/")
 # Set by `manage.py serve` for the server it starts: a loopback bind means no phone can reach
 # us, so no page or banner shows the LAN address.
 BIND_HOST = env_str("REFLECTIE_BIND_HOST")
+# Days a session's data is kept after it closes (or, never closed, after it was created);
+# `manage.py purge_sessions` deletes what is older. The join page and the README say so.
+RETENTION_DAYS = env_int("REFLECTIE_RETENTION_DAYS", 365)
 
 INSTALLED_APPS = [
     "daphne",

@@ -80,6 +80,10 @@ class Session(models.Model):
         verbose_name = _("sessie")
         verbose_name_plural = _("sessies")
         ordering = ["-created_at"]
+        # Seeing every facilitator's sessions is this permission, never is_staff alone.
+        permissions = [
+            ("view_all_sessions", _("Kan alle sessies en samenwerkingsverbanden zien")),
+        ]
 
     def __str__(self):
         return f"{self.title} ({self.code})"
@@ -100,9 +104,9 @@ class Participant(models.Model):
         ANDERS = "anders", _("anders")
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
-    # SHA-256 of the random device token in the phone's cookie; the token itself is not stored.
+    # SHA-256 of the random token the server gave this phone for this session (a fresh one per
+    # session, so one phone cannot be linked across sessions); the token itself is not stored.
     token_hash = models.CharField(max_length=64)
-    name = models.CharField(_("naam"), max_length=80, blank=True)
     partner_type = models.CharField(
         _("soort partner"), max_length=20, choices=PartnerType, blank=True
     )
@@ -136,6 +140,43 @@ class Response(models.Model):
 
     def __str__(self):
         return f"answer to item {self.item_id}"
+
+
+class Tally(models.Model):
+    """What the screens show of one question, and who has changed an answer since.
+
+    Screens never read answers directly: they read ``shown``, which is replaced by the current
+    counts only when at least three participants have answered or changed since it was last
+    replaced (``tallies.py``), so no two states a screen shows differ by one person's answer.
+    ``item`` None is the session's own priority vote.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tallies")
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Statements: {partner type ("" = none): [count per scale point..., weet ik niet]}.
+    # Votes: {option key: count}. Aggregates only: nothing in here names a participant.
+    shown = models.JSONField(default=dict)
+    # Ids of the participants who answered, changed or left since ``shown`` was replaced.
+    pending = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "item"],
+                condition=models.Q(item__isnull=False),
+                name="one_tally_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["session"],
+                condition=models.Q(item__isnull=True),
+                name="one_tally_per_session_vote",
+            ),
+        ]
+
+    def __str__(self):
+        return f"tally of item {self.item_id} in session {self.session_id}"
 
 
 class PriorityChoice(models.Model):
