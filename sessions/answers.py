@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Item
 
-from . import lifecycle, results
+from . import lifecycle, results, tallies
 from .errors import Invalid, NotAllowed
 from .models import Participant, PriorityChoice, Response, Session
 
@@ -42,7 +42,7 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
     if any(items[item_id].theme_id not in open_ids for item_id in answers):
         raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
 
-    changed = 0
+    changed = []
     with transaction.atomic():
         existing = {
             r.item_id: r
@@ -54,14 +54,16 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
                 Response.objects.create(
                     session=session, participant=participant, item_id=item_id, value=value
                 )
-                changed += 1
+                changed.append(item_id)
             elif response.value != value:
                 response.value = value
                 response.save(update_fields=["value", "updated_at"])
-                changed += 1
+                changed.append(item_id)
+        for item_id in changed:
+            tallies.record(session.pk, item_id, [participant.pk], statement=True)
         if changed:
             lifecycle.touch(session.pk)
-    return changed
+    return len(changed)
 
 
 def answer(participant: Participant, item_id: int, raw_value: str) -> bool:
@@ -136,6 +138,7 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
             PriorityChoice(session=session, participant=participant, item_id=item_id, option=o)
             for o in picked
         )
+        tallies.record(session.pk, item_id, [participant.pk], statement=False)
         lifecycle.touch(session.pk)
     return True
 

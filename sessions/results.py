@@ -1,20 +1,21 @@
 """Read a session's results as plain data: what every screen, the CSV and the PDF show.
 
-A handful of grouped queries per call, however many phones answered. Nothing in here ties an
-answer to a participant: only counts per item and value leave the database.
+A handful of queries per call, however many phones answered. Nothing in here reads an answer:
+the counts come from the tallies as last published (``tallies.py``), so no two results in a
+row differ by one person's answer; only how many answered is read live.
 """
 
-from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from instruments.models import Instrument, Item, item_label
 
-from . import lifecycle
+from . import lifecycle, tallies
 from . import stats as calc
-from .models import Participant, PriorityChoice, Response, Session
+from .models import Participant, Response, Session
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,11 @@ class SessionResults:
 
 
 def session_results(session_id: int, *, breakdown: bool = False) -> SessionResults:
+    """What may be shown of a session now: the counts as last published (``tallies``).
+
+    How many answered moves live; everything derived from the answers comes from the shown
+    counts, so every screen, the PDF and the CSV show the same step.
+    """
     session = (
         Session.objects.select_related("instrument")
         .only(
@@ -142,47 +148,38 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         .get(pk=session_id)
     )  # fmt: skip
     participants = Participant.objects.filter(session_id=session_id).count()
-
-    counts: dict[int, Counter] = defaultdict(Counter)
-    for item_id, value, n in (
+    answered = dict(
         Response.objects.filter(session_id=session_id)
-        .values_list("item_id", "value")
+        .values_list("item_id")
         .annotate(n=Count("id"))
         .order_by()
-    ):
-        counts[item_id][value] += n
-
-    picks: dict[int | None, Counter] = defaultdict(Counter)
-    for item_id, option, n in (
-        PriorityChoice.objects.filter(session_id=session_id)
-        .values_list("item_id", "option")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        picks[item_id][option] += n
+    )
+    shown = tallies.shown_for_session(session_id)
 
     structure = instrument_structure(session.instrument)
     open_ids = set(lifecycle.open_themes(session, [t.id for t in structure]))
-    by_type = _partner_means(session_id) if breakdown else {}
     scale = (session.instrument.scale_min, session.instrument.scale_max)
     themes = []
     for theme in structure:
         items = [
-            _item_result(item, theme, counts, picks, participants, scale) for item in theme.items
+            _item_result(item, theme, shown, answered, participants, scale) for item in theme.items
         ]
         mean = calc.theme_mean(r.stats.mean for r in items if r.stats)
+        is_open = theme.id in open_ids
         themes.append(
             ThemeResult(
                 info=theme,
                 items=items,
                 mean=mean,
                 band=calc.band(mean),
-                is_open=theme.id in open_ids,
+                is_open=is_open,
                 revealed=theme.id in session.revealed_theme_ids,
-                breakdown=by_type.get(theme.id),
+                # Not while phones can still change it: a group's mean would move with one member.
+                breakdown=_breakdown(theme, shown, scale) if breakdown and not is_open else None,
             )
         )
-    votes = [OptionCount(key, label, picks[None][key]) for key, label in vote_options(structure)]
+    vote = shown.get(None, {})
+    votes = [OptionCount(key, label, vote.get(key, 0)) for key, label in vote_options(structure)]
     votes.sort(key=lambda o: -o.count)
     return SessionResults(
         session_id=session.pk,
@@ -203,40 +200,65 @@ def vote_options(structure: tuple[ThemeInfo, ...]) -> list[tuple[str, str]]:
     ]
 
 
-def _item_result(item, theme, counts, picks, participants, scale) -> ItemResult:
+def _item_result(item, theme, shown, answered, participants, scale) -> ItemResult:
     result = ItemResult(info=item, theme_title=theme.title)
     if item.kind == Item.Kind.STATEMENT:
         low, high = scale
-        c = counts.get(item.id, Counter())
+        total = tallies.totals(shown.get(item.id, {}))
         result.stats = calc.item_stats(
-            [c[v] for v in range(low, high + 1)], c[None], invited=participants
+            [total.get(str(v), 0) for v in range(low, high + 1)],
+            total.get(tallies.DONT_KNOW, 0),
+            invited=participants,
         )
-        result.answered = result.stats.respondents
+        result.answered = answered.get(item.id, 0)
     elif item.kind == Item.Kind.PRIORITY:
-        p = picks.get(item.id, Counter())
-        result.options = [OptionCount(key, label, p[key]) for key, label in item.options]
+        picks = shown.get(item.id, {})
+        result.options = [OptionCount(key, label, picks.get(key, 0)) for key, label in item.options]
     return result
 
 
-def _partner_means(session_id: int) -> dict[int, dict[str, float]]:
-    """Theme means per partner type, only where every group shown has enough respondents."""
-    rows = (
-        Response.objects.filter(session_id=session_id, value__isnull=False)
-        .exclude(participant__partner_type="")
-        .values_list("item__theme_id", "participant__partner_type", "participant_id", "value")
-    )
-    sums: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    people: dict[int, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-    for theme_id, partner_type, participant_id, value in rows:
-        sums[theme_id][partner_type].append(value)
-        people[theme_id][partner_type].add(participant_id)
-    labels = dict(Participant.PartnerType.choices)
-    result = {}
-    for theme_id, groups in people.items():
-        sizes = {key: len(ids) for key, ids in groups.items()}
-        if calc.breakdown_allowed(sizes):
-            result[theme_id] = {
-                str(labels[key]): sum(sums[theme_id][key]) / len(sums[theme_id][key])
-                for key in sorted(groups)
-            }
-    return result
+def _breakdown(theme: ThemeInfo, shown, scale) -> dict[str, float] | None:
+    """A theme's mean per partner type, or None when showing it could single someone out.
+
+    Every group counts, those without a partner type too. A group is as large as its smallest
+    number of scores on any of the theme's statements; groups under ``MIN_GROUP`` are merged
+    into "overige", and when that rest is still too small nothing is shown: otherwise the total
+    minus the shown groups would give the rest away.
+    """
+    low, high = scale
+    scores = [str(v) for v in range(low, high + 1)]
+    statements = [item for item in theme.items if item.kind == Item.Kind.STATEMENT]
+    if not statements:
+        return None
+    per_item = [shown.get(item.id, {}) for item in statements]
+    groups = sorted({group for counts in per_item for group in counts})
+
+    def size(members) -> int:
+        return min(sum(counts.get(g, {}).get(k, 0) for g in members for k in scores)
+                   for counts in per_item)  # fmt: skip
+
+    def pooled_mean(members) -> float | None:
+        n = total = 0
+        for counts in per_item:
+            for g in members:
+                for k in scores:
+                    c = counts.get(g, {}).get(k, 0)
+                    n, total = n + c, total + c * int(k)
+        return total / n if n else None
+
+    big = [g for g in groups if size([g]) >= calc.MIN_GROUP]
+    rest = [g for g in groups if g not in big and pooled_mean([g]) is not None]
+    shown_groups = [[g] for g in big] + ([rest] if rest else [])
+    sizes = {_group_label(members): size(members) for members in shown_groups}
+    if not calc.breakdown_allowed(sizes):
+        return None
+    return {_group_label(members): pooled_mean(members) for members in shown_groups}
+
+
+def _group_label(members: list[str]) -> str:
+    if len(members) > 1:
+        return str(_("overige"))
+    key = members[0]
+    if not key:
+        return str(_("geen soort opgegeven"))
+    return str(dict(Participant.PartnerType.choices).get(key, key))

@@ -11,7 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from instruments.models import Item
-from sessions import lifecycle, participation
+from sessions import lifecycle, participation, tallies
 from sessions.models import Response, Session
 
 # An htmx request: views answer it with a fragment instead of a whole page.
@@ -70,6 +70,8 @@ def make_scored_session(
                 break
             rows.append(Response(session=session, participant=phone, item=item, value=value))
     Response.objects.bulk_create(rows)
+    # Loaded in one go, not tapped one by one: show them all, as a finished session would.
+    tallies.publish_all(session.pk)
     if close:
         lifecycle.set_phase(session, "closed")
     return session

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from sessions import agreements, answers, charts, history, lifecycle, screens
+from sessions import agreements, answers, charts, history, lifecycle, screens, tallies
 from sessions.models import Session
 from tests.builders import join_phones, make_scored_session, statements_of, valid_agreement
 
@@ -309,6 +309,7 @@ def test_the_trend_follows_a_change_in_the_previous_session(partnership, alice, 
     # A late answer in the previous session: its version goes up, so the cached means go.
     item = visie.items.filter(kind="statement").first()
     previous.responses.filter(item=item).update(value=1)
+    tallies.publish_all(previous.pk)
     lifecycle.change(previous)
     _v, after = screens.render_screen(partnership.pk, "facilitator")
     assert "vorige keer 3,3" in after[f"theme-{visie.pk}-summary"]

@@ -1,0 +1,178 @@
+"""What the screens show of each question, held back so that no step reveals one person.
+
+The rule (DESIGN.md, "How results are read"): a question's shown counts (``Tally.shown``) are
+replaced by its current counts only when
+
+1. at least ``MIN_STEP`` participants have answered, changed their answer or left since the
+   counts were last replaced, and
+2. for a statement, the difference is not exactly one answer's worth (one answer added, one
+   taken away, or one moved from one score to another): changes that cancel out could
+   otherwise leave one person's answer as the whole step.
+
+Until then every screen, the PDF and the CSV keep the old counts. How many have answered
+("x van y") moves live: it tells that someone answered, never what. Everything here runs inside
+the transaction that stores the answer, so the shown counts and the answers never disagree
+about what was stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count
+
+from . import lifecycle
+from .models import Participant, PriorityChoice, Response, Tally
+from .stats import MIN_RESPONDENTS
+
+#: Fewest participants whose changes a screen may show in one step (the same 3 as the floor).
+MIN_STEP = 3
+
+#: The key under which a statement's "weet ik niet" answers are counted in ``Tally.shown``.
+DONT_KNOW = "?"
+
+
+def record(
+    session_id: int, item_id: int | None, participant_ids: Iterable[int], *, statement: bool
+) -> None:
+    """Note who changed an answer to this question; publish when the rule allows.
+
+    ``item_id`` None is the session's own priority vote; ``statement`` says whether the item is
+    a scored statement (else a pick). Call it inside the transaction that stored the change.
+    """
+    tally = _locked_tally(session_id, item_id)
+    pending = set(tally.pending) | set(participant_ids)
+    tally.pending = sorted(pending)
+    if len(pending) >= MIN_STEP:
+        current = current_counts(session_id, item_id, statement=statement)
+        if step_allowed(tally.shown, current, statement=statement):
+            tally.shown = current
+            tally.pending = []
+    tally.save(update_fields=["shown", "pending"])
+
+
+def withdraw(participant: Participant) -> None:
+    """Remove a participant for good: the row, their answers and picks.
+
+    Their answers leave the screens with the next step of each question (so no screen shows one
+    person's answers disappearing); until then only the anonymous counts still hold them.
+    """
+    session_id = participant.session_id
+    with transaction.atomic():
+        scored = set(
+            Response.objects.filter(participant=participant).values_list("item_id", flat=True)
+        )
+        picked = set(
+            PriorityChoice.objects.filter(participant=participant).values_list("item_id", flat=True)
+        )
+        pk = participant.pk
+        participant.delete()
+        for item_id in scored:
+            record(session_id, item_id, [pk], statement=True)
+        for item_id in picked:
+            record(session_id, item_id, [pk], statement=False)
+        lifecycle.touch(session_id)
+
+
+def partner_type_changed(participant: Participant) -> None:
+    """A participant moved to another group: their answers move in the breakdown with a step."""
+    item_ids = Response.objects.filter(participant=participant).values_list("item_id", flat=True)
+    for item_id in list(item_ids):
+        record(participant.session_id, item_id, [participant.pk], statement=True)
+
+
+def current_counts(session_id: int, item_id: int | None, *, statement: bool) -> dict:
+    """The counts as stored right now, in the form of ``Tally.shown``."""
+    if not statement:
+        return {
+            option: n
+            for option, n in PriorityChoice.objects.filter(session_id=session_id, item_id=item_id)
+            .values_list("option")
+            .annotate(n=Count("id"))
+            .order_by()
+        }
+    counts: dict[str, dict[str, int]] = {}
+    for partner_type, value, n in (
+        Response.objects.filter(session_id=session_id, item_id=item_id)
+        .values_list("participant__partner_type", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        key = DONT_KNOW if value is None else str(value)
+        counts.setdefault(partner_type, {})[key] = n
+    return counts
+
+
+def totals(shown: dict) -> dict[str, int]:
+    """A statement's counts over all groups: {score or DONT_KNOW: n}."""
+    total: dict[str, int] = {}
+    for group in shown.values():
+        for key, n in group.items():
+            total[key] = total.get(key, 0) + n
+    return total
+
+
+def step_allowed(shown: dict, current: dict, *, statement: bool) -> bool:
+    """Whether the screens may go from ``shown`` to ``current`` (the caller checked MIN_STEP)."""
+    if not statement:
+        return True
+    before, after = totals(shown), totals(current)
+    if _one_answer_apart(before, after):
+        return False
+    # Below the floor a screen shows only how many scored and how many did not know.
+    if min(_scored(before), _scored(after)) < MIN_RESPONDENTS:
+        return not _one_answer_apart(_visible_below_floor(before), _visible_below_floor(after))
+    return True
+
+
+def _one_answer_apart(before: dict[str, int], after: dict[str, int]) -> bool:
+    added = removed = 0
+    for key in before.keys() | after.keys():
+        delta = after.get(key, 0) - before.get(key, 0)
+        if delta > 0:
+            added += delta
+        else:
+            removed -= delta
+    # (1, 0): one new answer; (0, 1): one gone; (1, 1): one moved.
+    return max(added, removed) == 1
+
+
+def _scored(total: dict[str, int]) -> int:
+    return sum(n for key, n in total.items() if key != DONT_KNOW)
+
+
+def _visible_below_floor(total: dict[str, int]) -> dict[str, int]:
+    return {"scored": _scored(total), DONT_KNOW: total.get(DONT_KNOW, 0)}
+
+
+def publish_all(session_id: int) -> None:
+    """Show every question's stored counts as they are, skipping the rule.
+
+    Only for answers that were loaded in bulk, where nobody watched them arrive one by one
+    (test and demo data): a live session always goes through ``record``.
+    """
+    keys = set(Response.objects.filter(session_id=session_id).values_list("item_id", flat=True))
+    picks = set(
+        PriorityChoice.objects.filter(session_id=session_id).values_list("item_id", flat=True)
+    )
+    with transaction.atomic():
+        for item_id, statement in [(i, True) for i in keys] + [(i, False) for i in picks]:
+            tally = _locked_tally(session_id, item_id)
+            tally.shown = current_counts(session_id, item_id, statement=statement)
+            tally.pending = []
+            tally.save(update_fields=["shown", "pending"])
+
+
+def shown_for_session(session_id: int) -> dict[int | None, dict]:
+    """Every question's shown counts in one query: {item id (None = session vote): shown}."""
+    return dict(Tally.objects.filter(session_id=session_id).values_list("item_id", "shown"))
+
+
+def _locked_tally(session_id: int, item_id: int | None) -> Tally:
+    # The row lock (PostgreSQL) makes concurrent taps on one question take turns here; SQLite
+    # already holds the database's write lock, taken when the answer was stored.
+    tally, _created = Tally.objects.select_for_update().get_or_create(
+        session_id=session_id, item_id=item_id
+    )
+    return tally
