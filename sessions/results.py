@@ -221,7 +221,7 @@ def _breakdown(theme: ThemeInfo, shown, scale) -> dict[str, float] | None:
     """A theme's mean per partner type, or None when showing it could single someone out.
 
     Every group counts, those without a partner type too. A group is as large as its smallest
-    number of scores on any of the theme's statements; groups under ``MIN_GROUP`` are merged
+    number of scores on any of the theme's scored statements; groups under ``MIN_GROUP`` are merged
     into "overige", and when that rest is still too small nothing is shown: otherwise the total
     minus the shown groups would give the rest away.
     """
@@ -230,7 +230,14 @@ def _breakdown(theme: ThemeInfo, shown, scale) -> dict[str, float] | None:
     statements = [item for item in theme.items if item.kind == Item.Kind.STATEMENT]
     if not statements:
         return None
-    per_item = [shown.get(item.id, {}) for item in statements]
+    # Statements nobody has scored yet carry no mean, so they do not make every group empty.
+    per_item = [
+        counts
+        for counts in (shown.get(item.id, {}) for item in statements)
+        if any(group.get(k) for group in counts.values() for k in scores)
+    ]
+    if not per_item:
+        return None
     groups = sorted({group for counts in per_item for group in counts})
 
     def size(members) -> int:
