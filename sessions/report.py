@@ -224,6 +224,8 @@ def report_context(session: Session) -> dict:
         "earlier": history.earlier_agreements(session),
         "dont_know_label": instrument.dont_know_label,
         "min_respondents": MIN_RESPONDENTS,
+        # Answers still waiting for a step of three (tallies.py): counted, not in the figures.
+        "held_back": sum(max(0, r.answered - r.stats.respondents) for r in res.statements),
         "css_url": STATIC_ORIGIN + _static_prefix() + PDF_CSS,
     }
 

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from sessions import answers, lifecycle, participation, tallies
+from sessions import answers, lifecycle, participation, report, tallies
 from sessions.models import Participant, Response, Tally
 from sessions.results import session_results
 from tests.builders import join_phones, statements_of, theme_statements
@@ -236,3 +236,12 @@ def test_every_score_is_in_some_shown_group(alice, lob, seed):
             assert len(groups[key]) >= 5
             weighted += mean * len(groups[key])
     assert weighted / len(everyone) == pytest.approx(sum(everyone) / len(everyone))
+
+
+def test_the_report_says_how_many_answers_wait_for_a_step(scoring_session, lob):
+    item = theme_statements(lob.themes.first())[0]
+    for phone in join_phones(scoring_session, 4):
+        answers.answer(phone, item.pk, "4")
+    context = report.report_context(scoring_session)
+    assert context["held_back"] == 1
+    assert "1 antwoord staat niet in de cijfers" in report.render_html(scoring_session)
