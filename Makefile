@@ -22,8 +22,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Production mode on the room's network (DEBUG off): what a facilitator runs at a meeting.
+# First deletes what the retention period lets go (README: "Bewaren en verwijderen").
 run: HOST ?= 0.0.0.0
 run: prepare $(STATIC_MANIFEST)
+	$(MANAGE) purge_sessions --yes
 	$(MANAGE) ensure_facilitator --host $(HOST) --port $(PORT)
 	$(MANAGE) serve --host $(HOST) --port $(PORT)
 

@@ -281,10 +281,18 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# One handler, which masks join codes and share tokens (reflectie/private_logs.py): Django logs
+# the path of every 4xx. Django's own handlers on "django" are replaced by it (in DEBUG they
+# printed those paths unmasked, and twice).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"mask_secrets": {"()": "reflectie.private_logs.MaskSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"daphne": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"}},
+    "loggers": {
+        "django": {"handlers": []},
+        "daphne": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+    },
 }

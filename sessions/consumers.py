@@ -20,7 +20,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from reflectie.outages import OUTAGES, Outage, describe
 
 from . import groups, live, screens
-from .access import user_controls
+from .access import sees_all, user_controls
+from .models import Session
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +58,7 @@ class ScreenConsumer(AsyncWebsocketConsumer):
         if not 0 < self.session_id <= MAX_ID:
             await not_found(self)
             return
-        user = self.scope.get("user")
-        allowed = user is not None and await database_sync_to_async(user_controls)(
-            user.pk if user.is_authenticated else None, user.is_staff, self.session_id
-        )
+        allowed = await database_sync_to_async(may_watch)(self.scope.get("user"), self.session_id)
         if not allowed or self.view not in screens.VIEWS:
             await self.close(code=FORBIDDEN)
             return
@@ -128,6 +126,10 @@ class ScreenConsumer(AsyncWebsocketConsumer):
                 self.dirty.set()
                 await asyncio.sleep(wait)
                 continue
+            except Session.DoesNotExist:
+                # The facilitator deleted the session: nothing is left to show.
+                await self.close(code=NOT_FOUND)
+                return
             except Exception as exc:
                 self.fail(exc)  # a bug: the server logs it with its traceback
                 return
@@ -167,7 +169,7 @@ class PhoneConsumer(AsyncWebsocketConsumer):
 
     async def connect(self):
         self.code = self.scope["url_route"]["kwargs"]["code"]
-        token = self.scope.get("cookies", {}).get(live.PHONE_COOKIE)
+        token = live.phone_token(self.scope, self.code)
         found = await database_sync_to_async(live.phone_session)(self.code, token)
         if found is None:
             await self.close(code=FORBIDDEN)
@@ -190,6 +192,14 @@ class PhoneConsumer(AsyncWebsocketConsumer):
 
     async def session_changed(self, event):
         await self.send(text_data=live.phone_signal(self.code))
+
+
+def may_watch(user, session_id: int) -> bool:
+    """Whether the scope's user controls this session (access.user_controls). The permission is
+    read here, with the user: has_perm queries the database."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user_controls(user.pk, sees_all(user), session_id)
 
 
 async def not_found(consumer) -> None:

@@ -8,11 +8,14 @@ from django.utils.html import escape
 from . import participation
 from .models import Session
 
-PHONE_COOKIE = participation.COOKIE
-
 
 def session_version(session_id: int) -> int | None:
     return Session.objects.filter(pk=session_id).values_list("version", flat=True).first()
+
+
+def phone_token(scope, code: str) -> str | None:
+    """The device token a phone's socket sent for this code (the same cookie as its pages)."""
+    return participation.device_token(scope.get("cookies", {}), code)
 
 
 def phone_session(code: str, token: str | None) -> tuple[int, int] | None:

@@ -30,7 +30,7 @@ from django.utils import translation
 from instruments.models import Item
 
 from . import agreements as agreement_service
-from . import charts, codes, history, timer
+from . import charts, codes, history, participation, timer
 from . import stats as calc
 from .answers import SESSION_VOTE_MAX
 from .bands import band_label
@@ -270,6 +270,7 @@ def screen_context(session: Session, results: SessionResults, view: str, *, join
             theme.trend = extra["trends"].get(keys[theme.id])
         extra.update(agreement_service.list_context(session))
         extra["timer_next"] = reverse("session_dashboard", args=[session.pk])
+        extra["room"] = participation.room_activity(session.pk)  # from the cache: no query
     elif results.phase in (Session.Phase.FOLLOWUP, Session.Phase.CLOSED):
         extra.update(agreement_service.list_context(session))
     elif results.phase == Session.Phase.REVIEW:
@@ -344,6 +345,7 @@ def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
         return specs
     specs = [
         ("participant-count", FRAGMENTS + "participant_count.html", {}),
+        ("room-notice", FRAGMENTS + "room_notice.html", {}),
         ("timer-panel", FOLLOWUP + "_timer_panel.html", {}),
         ("phase-panel", FRAGMENTS + "phase_panel.html", {}),
         ("review-panel", FRAGMENTS + "review_panel.html", {}),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import facilitator, home, participant
+from .views import deletion, facilitator, home, participant
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -23,4 +23,19 @@ urlpatterns = [
     path("sessies/<int:session_id>/modus/", facilitator.set_mode, name="session_mode"),
     path("sessies/<int:session_id>/slot/", facilitator.set_lock, name="session_lock"),
     path("sessies/<int:session_id>/tonen/", facilitator.reveal, name="session_reveal"),
+    # Deleting: a confirmation page (GET), then the deletion (POST).
+    path("sessies/<int:session_id>/verwijderen/", deletion.delete_session, name="session_delete"),
+    path(
+        "sessies/<int:session_id>/deelnemers/", deletion.participants, name="session_participants"
+    ),
+    path(
+        "sessies/<int:session_id>/deelnemers/<int:participant_id>/verwijderen/",
+        deletion.remove_participant,
+        name="session_participant_remove",
+    ),
+    path(
+        "samenwerkingsverbanden/<int:partnership_id>/verwijderen/",
+        deletion.delete_partnership,
+        name="partnership_delete",
+    ),
 ]

@@ -93,7 +93,7 @@ def priority_round(client, alice, instruments):
     )
     lifecycle.open_round(session, item.theme_id)
     participant, token, _created = participation.join(session, None)
-    client.cookies[participation.COOKIE] = token
+    client.cookies[participation.cookie_name(session.code)] = token
     return session, item, participant
 
 
@@ -107,7 +107,7 @@ def phone(client, lobby_session):
     scoring_session and all_at_once_session are that same session moved on, so this phone can
     answer in them too."""
     participant, token, _created = participation.join(lobby_session, None)
-    client.cookies[participation.COOKIE] = token
+    client.cookies[participation.cookie_name(lobby_session.code)] = token
     return participant
 
 

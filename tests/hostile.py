@@ -109,7 +109,7 @@ CORPUS: list[Hostile] = [
     _a("private use", "\ue000 privé"),
     _a("last code point", "\U0010ffff"),
     _a("replacement character", "\ufffd typed"),
-    # Lengths around and far beyond the limits (a name holds 80, a note 500, agreements 1000).
+    # Lengths around and far beyond the limits (a title holds 200, a note 500, agreements 1000).
     _a("80 characters", "a" * 80),
     _a("81 characters", "b" * 81),
     _a("10 KB ASCII", "x" * 10240),
@@ -149,10 +149,6 @@ class Http:
     def get(self, path: str) -> tuple[int, str]:
         raise NotImplementedError
 
-    def forget_device(self) -> None:
-        """Drop the phone's device cookie: the next join is a new phone."""
-        raise NotImplementedError
-
 
 class DjangoClientHttp(Http):
     def __init__(self, client):
@@ -166,9 +162,6 @@ class DjangoClientHttp(Http):
     def get(self, path):
         response = self.client.get(path)
         return response.status_code, response.content.decode()
-
-    def forget_device(self):
-        self.client.cookies.pop("reflectie_device", None)
 
 
 class HttpxHttp(Http):
@@ -187,9 +180,6 @@ class HttpxHttp(Http):
     def get(self, path):
         response = self.client.get(path)
         return response.status_code, response.text
-
-    def forget_device(self):
-        self.client.cookies.delete("reflectie_device")
 
 
 Query = Callable[[str, tuple], list[tuple]]
@@ -274,10 +264,6 @@ def fields(ctx: Context, facilitator: Http, phone: Http, newcomer: Http, query: 
         value = f"SELECT {column} FROM {table}{where} ORDER BY id DESC LIMIT 1"  # noqa: S608
         return lambda: (_one(query, count, params), _one(query, value, params))
 
-    def join(raw: bytes) -> tuple[int, str]:
-        newcomer.forget_device()
-        return newcomer.post(f"/j/{ctx.code}/", _with(b"", "name", raw))
-
     def agreement(key: str) -> Callable[[bytes], tuple[int, str]]:
         base = {"action": "Open dag organiseren", "owner": "Gemeente Westland"}
         base.pop(key, None)
@@ -315,27 +301,6 @@ def fields(ctx: Context, facilitator: Http, phone: Http, newcomer: Http, query: 
             send=new_session("partnership_name", {"title": "Voorjaar"}),
             snapshot=newest("name", "live_partnership"),
             page_once=session_list,
-        ),
-        Field(
-            "participant name (joining)",
-            80,
-            send=join,
-            snapshot=newest("name", "live_participant", "session_id = %s", (s,)),
-            page=lambda _stored: newcomer.get(f"/s/{ctx.code}/")[1],
-        ),
-        Field(
-            "participant name (profile)",
-            80,
-            send=lambda raw: phone.post(f"/s/{ctx.code}/profile/", _with(b"", "name", raw)),
-            snapshot=lambda: (
-                _one(query, "SELECT count(*) FROM live_participant WHERE session_id = %s", (s,)),
-                _one(
-                    query,
-                    "SELECT name FROM live_participant WHERE session_id = %s ORDER BY id LIMIT 1",
-                    (s,),
-                ),
-            ),
-            page=lambda _stored: phone.get(f"/s/{ctx.code}/")[1],
         ),
         Field(
             "agreement: what (one line, required)",

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 
@@ -90,16 +90,26 @@ def shell_json(env: dict, code: str) -> dict:
 
 
 @contextmanager
-def daphne(env: dict, count: int = 1, log: Path | None = None) -> Iterator[list[int]]:
+def daphne(
+    env: dict,
+    count: int = 1,
+    log: Path | None = None,
+    argv: Callable[[int], list[str]] | None = None,
+) -> Iterator[list[int]]:
     """`count` daphne processes with `env`, each on a free port; yields the ports once all of
     them answer, and stops them afterwards. Their output goes to `log` (a file, not a pipe: a
-    full pipe would stall a server), or nowhere."""
+    full pipe would stall a server), or nowhere. `argv(port)` is the command line (default:
+    plain daphne on 127.0.0.1)."""
     executable = str(Path(sys.executable).with_name("daphne"))
+
+    def plain(port: int) -> list[str]:
+        return [executable, "-b", "127.0.0.1", "-p", str(port), "reflectie.asgi:application"]
+
     ports = [free_port() for _ in range(count)]
     out = log.open("wb") if log else subprocess.DEVNULL
     procs = [
         subprocess.Popen(
-            [executable, "-b", "127.0.0.1", "-p", str(port), "reflectie.asgi:application"],
+            (argv or plain)(port),
             env=env,
             cwd=ROOT,
             stdout=out,

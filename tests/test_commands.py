@@ -1,6 +1,7 @@
 """ensure_facilitator: someone can always log in, and make run says how."""
 
 import stat
+import sys
 from io import StringIO
 
 import pytest
@@ -9,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from reflectie import netinfo
+from sessions import access
 
 User = get_user_model()
 
@@ -18,6 +20,7 @@ def isolated(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     settings.SITE_URL = ""
     monkeypatch.delenv("FACILITATOR_PASSWORD", raising=False)
+    monkeypatch.delenv("FACILITATOR_SUPERUSER", raising=False)
     monkeypatch.setattr("reflectie.netinfo.lan_address", lambda: "192.168.1.23")
     monkeypatch.setattr(netinfo, "lan_address", lambda: "192.168.1.23")
 
@@ -38,11 +41,44 @@ def test_it_creates_one_facilitator_and_says_how_to_log_in(settings):
     user = User.objects.get()
     password = password_file(settings).read_text().strip()
     assert user.username == "facilitator"
-    assert user.is_superuser and user.is_staff and user.is_active
+    assert user.is_active
+    assert not user.is_superuser  # unless asked: see below
     assert user.check_password(password)
     assert "facilitator" in output
     assert password in output
     assert "http://192.168.1.23:8765/accounts/login/" in output
+
+
+@pytest.mark.django_db
+def test_the_account_sees_only_its_own_sessions_and_may_edit_instruments(settings):
+    run()
+    user = User.objects.get()
+    assert not access.sees_all(user)
+    assert user.is_staff  # the admin, for instruments only
+    assert user.has_perm("instruments.change_instrument")
+    assert user.has_perm("instruments.add_item")
+    assert not user.has_perm("auth.view_user")
+    assert not user.has_perm("auth.change_user")
+
+
+@pytest.mark.django_db
+def test_the_account_is_a_superuser_only_when_asked(settings, monkeypatch):
+    output = run("--superuser")
+    user = User.objects.get()
+    assert user.is_superuser and access.sees_all(user)
+    assert "alle gespreksleiders" in output
+    User.objects.all().delete()
+    monkeypatch.setenv("FACILITATOR_SUPERUSER", "1")
+    run()
+    assert User.objects.get().is_superuser
+
+
+@pytest.mark.django_db
+def test_an_existing_superuser_is_left_alone_but_told_about(settings):
+    User.objects.create_superuser("facilitator", password="oud-wachtwoord-42")
+    output = run()
+    assert User.objects.get().is_superuser
+    assert "alle gespreksleiders" in output
 
 
 @pytest.mark.django_db
@@ -144,11 +180,23 @@ def test_serve_execs_daphne_with_the_chosen_address(monkeypatch, capsys, setting
     monkeypatch.setattr(serve, "check_services", lambda: None)
     monkeypatch.setattr(serve.os, "execv", lambda path, argv: calls.append(argv))
     monkeypatch.delenv("PROXY_HEADERS", raising=False)
+    monkeypatch.delenv("ACCESS_LOG", raising=False)
     monkeypatch.setenv("REFLECTIE_BIND_HOST", "")  # serve sets it for daphne; restored after
     call_command("serve", "--port", "8765")
     [argv] = calls
-    assert argv[0].endswith("daphne")
-    assert argv[1:] == ["-b", "0.0.0.0", "-p", "8765", "reflectie.asgi:application"]  # noqa: S104
+    # daphne's command line through reflectie/server.py, without an access log (-v 0).
+    assert argv[0] == sys.executable
+    assert argv[1:] == [
+        "-m",
+        "reflectie.server",
+        "-b",
+        "0.0.0.0",  # noqa: S104
+        "-p",
+        "8765",
+        "-v",
+        "0",
+        "reflectie.asgi:application",
+    ]
     assert "Reflectie draait" in capsys.readouterr().out
 
 

@@ -50,8 +50,8 @@ def people(alice, lob, lobby_session):
     facilitator = Client(raise_request_exception=False)
     facilitator.force_login(alice)
     phone = Client(raise_request_exception=False)
-    _participant, token, _created = participation.join(lobby_session, None, name="Eerste")
-    phone.cookies[participation.COOKIE] = token
+    _participant, token, _created = participation.join(lobby_session, None)
+    phone.cookies[participation.cookie_name(lobby_session.code)] = token
     earlier = lifecycle.create_session(alice, lob, title="Vorig jaar", partnership_name="Oost")
     earlier_agreement = agreements.create(earlier, valid_agreement())
     second = lifecycle.create_session(alice, lob, title="Dit jaar", partnership_name="Oost")
@@ -244,7 +244,7 @@ def test_every_free_text_field_refuses_or_stores_exactly_and_never_errs_on_postg
             assert person.get(f"/j/{ctx.code}/").status_code == 200
         joined = phone.post(
             f"/j/{ctx.code}/",
-            content=urlencode({"name": "Eerste"}).encode(),
+            content=urlencode({"partner_type": "mbo"}).encode(),
             headers={"Content-Type": FORM, "X-CSRFToken": phone.cookies["csrftoken"]},
         )
         assert joined.status_code == 303

@@ -65,7 +65,7 @@ def session_view(
 
 def phone_participant(request: HttpRequest, code: str):
     """The participant this device is in the session with this code (participation rules)."""
-    return participation.phone_participant(code, request.COOKIES.get(participation.COOKIE))
+    return participation.phone_participant(code, participation.device_token(request.COOKIES, code))
 
 
 def not_joined() -> NotAllowed:

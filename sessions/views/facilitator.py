@@ -1,8 +1,9 @@
 """The facilitator's side: create a session, run it from the dashboard, show the projector.
 
-Only the session's own facilitator (or staff) sees or controls it; anyone else gets a 404, so
-they learn nothing about it. Controls are small POST views that redirect back; htmx requests
-get an empty answer instead, because the dashboard's socket brings the change to every screen.
+Only the session's own facilitator (or someone with the permission to see all, access.sees_all)
+sees or controls it; anyone else gets a 404, so they learn nothing about it. Controls are small
+POST views that redirect back; htmx requests get an empty answer instead, because the dashboard's
+socket brings the change to every screen.
 """
 
 from django import forms
@@ -19,8 +20,10 @@ from reflectie.free_text import FreeTextField
 from reflectie.netinfo import join_base_url
 
 from .. import lifecycle, qr, screens
+from ..access import sees_all, sessions_for
 from ..errors import Invalid, Refused
 from ..models import Partnership, Session
+from . import deletion
 from .decorators import done, session_view
 
 
@@ -77,10 +80,13 @@ class NewSessionForm(forms.Form):
 
 @login_required
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = Session.objects.select_related("instrument", "partnership", "facilitator")
-    if not request.user.is_staff:
-        sessions = sessions.filter(facilitator=request.user)
-    return render(request, "sessions/facilitator/session_list.html", {"sessions": sessions})
+    sessions = sessions_for(request.user).select_related("instrument", "partnership", "facilitator")
+    context = {
+        "sessions": sessions,
+        "sees_all": sees_all(request.user),
+        "partnerships": deletion.partnership_list(request.user),
+    }
+    return render(request, "sessions/facilitator/session_list.html", context)
 
 
 @login_required
@@ -104,6 +110,8 @@ def new_session(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 return redirect("session_dashboard", session.pk)
+    # Own partnerships only, also for someone who sees all: create_session files the session
+    # under the creator's partnership of that name, so another's name would not link to it.
     partnerships = Partnership.objects.filter(owner=request.user).values_list("name", flat=True)
     return render(
         request,

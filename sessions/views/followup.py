@@ -279,7 +279,8 @@ def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
 def phone_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
     """A phone that took part gets the report once the session is closed."""
     try:
-        session = sharing.session_for_device(code, request.COOKIES.get(participation.COOKIE))
+        token = participation.device_token(request.COOKIES, code)
+        session = sharing.session_for_device(code, token)
     except Refused as exc:
         return refusal(request, exc, phone=True, code=code, fragment=False)
     return _pdf(session)

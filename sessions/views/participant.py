@@ -1,12 +1,14 @@
 """The participant's phone: join with a code, then follow the session's stages and answer.
 
-No account: a random device token in an HttpOnly cookie finds the participant again (see
-participation). Every form works without JavaScript (a POST and a redirect back); with htmx each
-answer is posted on change and only a small status text is swapped in.
+No account: a random token the server gives for this session, in an HttpOnly cookie named for
+the code, finds the participant again (see participation). Every form works without JavaScript
+(a POST and a redirect back); with htmx each answer is posted on change and only a small status
+text is swapped in.
 """
 
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse
@@ -20,7 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from instruments.models import Item
 
 from .. import agreements, answers, codes, lifecycle, participation, timer
-from ..errors import Invalid, NotAllowed, NotFound, Refused
+from ..errors import Invalid, NotAllowed, NotFound
 from ..models import Participant, Response, Session
 from .decorators import phone_action, phone_page, phone_participant
 
@@ -28,7 +30,7 @@ Phase = Session.Phase
 
 # Stages with a form someone may be filling in. A change that leaves such a form as it is (the
 # clock, the agreements) bumps phase_version too, but must not re-render the stage: that would
-# wipe a half-typed name or an unsaved pick. Stages without a form re-render.
+# wipe an unsaved pick. Stages without a form re-render.
 FORM_STAGES = frozenset({"lobby", "scoring", "priorities"})
 
 # One theme has a handful of statements; more fields than this is not a phone filling in a form.
@@ -36,16 +38,6 @@ MAX_FIELDS = 100
 ITEM_FIELD = re.compile(r"item-([1-9][0-9]{0,17})")
 ITEM_ID = re.compile(r"[1-9][0-9]{0,17}")
 CSRF_FIELD = "csrfmiddlewaretoken"
-
-
-class TooManyAttempts(Refused):
-    status = 429
-
-
-def _too_many_attempts() -> TooManyAttempts:
-    return TooManyAttempts(
-        _("Er zijn te veel onjuiste codes geprobeerd. Wacht tien minuten en probeer het opnieuw.")
-    )
 
 
 def _unknown_code() -> NotFound:
@@ -56,15 +48,18 @@ def _address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
-def _set_device_cookie(request: HttpRequest, response: HttpResponse, token: str) -> None:
+def _set_device_cookie(request: HttpRequest, response: HttpResponse, code: str, token: str) -> None:
     response.set_cookie(
-        participation.COOKIE,
+        participation.cookie_name(code),
         token,
         max_age=participation.COOKIE_MAX_AGE,
         httponly=True,
         samesite="Lax",
-        secure=request.is_secure(),
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
     )
+    # The old cookie was one token for every session: it links them, so it goes.
+    if participation.LEGACY_COOKIE in request.COOKIES:
+        response.delete_cookie(participation.LEGACY_COOKIE, samesite="Lax")
 
 
 # Joining ----------------------------------------------------------------------------------------
@@ -79,9 +74,7 @@ def join_code(request: HttpRequest) -> HttpResponse:
         return render(request, "sessions/phone/join_code.html")
     raw = request.POST.get("code", "")[:40]
     address = _address(request)
-    # Checked before the lookup, so a blocked address learns nothing about codes.
-    if participation.too_many_failures(address):
-        raise _too_many_attempts()
+    participation.check_not_blocked(address)
     session = participation.find_open_session(raw)
     if session is None:
         participation.record_failure(address)
@@ -94,42 +87,34 @@ def join_code(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @phone_page
 def join(request: HttpRequest, code: str) -> HttpResponse:
+    # A phone that joined goes back to its page (a closed session's: its thank-you), even from
+    # an address blocked for wrong codes: its cookie shows it had the code.
+    participant = phone_participant(request, code)
+    if participant is not None:
+        return redirect("phone", code=participant.session.code)
     address = _address(request)
-    if participation.too_many_failures(address):
-        raise _too_many_attempts()
+    participation.check_not_blocked(address)
     session = participation.find_open_session(code)
     if session is None:
-        # A phone that took part in a session that has closed since still gets its thank-you.
-        if request.method == "GET" and phone_participant(request, code) is not None:
-            return redirect("phone", code=codes.normalize(code))
         participation.record_failure(address)
         raise _unknown_code()
     if code != session.code:  # typed as "abc-def": continue on the one address
         return redirect("join", code=session.code)
-    token = request.COOKIES.get(participation.COOKIE)
-    if participation.participant_for(session, token) is not None:
-        return redirect("phone", code=session.code)
 
     if request.method == "GET":
-        if session.locked:
-            raise NotAllowed(
-                _("De gespreksleider heeft de sessie gesloten voor nieuwe deelnemers.")
-            )
+        participation.check_open_to_newcomers(session)
         return render(request, "sessions/phone/join.html", _join_context(session))
 
-    try:
-        participant, token, _created = participation.join(
-            session,
-            token,
-            name=request.POST.get("name", ""),
-            partner_type=request.POST.get("partner_type", "")[:40],
-        )
-    except Invalid as exc:  # the name: the form again, with the message
-        context = _join_context(session, error=exc.message)
-        return render(request, "sessions/phone/join.html", context, status=exc.status)
+    # The cookie's token is never adopted: join() gives a new participant a new one.
+    _participant, token, _created = participation.join(
+        session,
+        participation.device_token(request.COOKIES, session.code),
+        partner_type=request.POST.get("partner_type", "")[:40],
+        address=address,
+    )
     response = redirect("phone", code=session.code)
     response.status_code = 303
-    _set_device_cookie(request, response, token)
+    _set_device_cookie(request, response, session.code, token)
     return response
 
 
@@ -138,6 +123,7 @@ def _join_context(session: Session, **extra) -> dict:
         "session": session,
         "pretty_code": codes.pretty(session.code),
         "partner_types": Participant.PartnerType.choices,
+        "retention_days": settings.RETENTION_DAYS,
         **extra,
     }
 
@@ -398,13 +384,11 @@ def _stored_choice_block(participant: Participant, item_id: int | None) -> dict 
 
 @phone_action
 def profile(request: HttpRequest, participant: Participant) -> HttpResponse:
-    """Name and partner type, both optional, changeable from the lobby."""
+    """The partner type, optional, changeable from the lobby."""
     if participant.session.is_closed:
         raise NotAllowed(_("Deze sessie is afgesloten."))
     participation.update_profile(
-        participant,
-        name=request.POST.get("name", ""),
-        partner_type=request.POST.get("partner_type", "")[:40],
+        participant, partner_type=request.POST.get("partner_type", "")[:40]
     )
     return _saved(request, participant)
 

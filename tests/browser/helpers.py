@@ -49,7 +49,7 @@ def first_round(user, instrument):
 def phone_cookie(session) -> dict:
     """A new participant in this session: the device cookie its phone would have."""
     _participant, token, _created = participation.join(session, None)
-    return {"name": participation.COOKIE, "value": token}
+    return {"name": participation.cookie_name(session.code), "value": token}
 
 
 def login_cookie(user) -> dict:

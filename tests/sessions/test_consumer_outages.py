@@ -187,7 +187,7 @@ async def test_a_phone_whose_lookup_hits_an_outage_is_refused_and_polls(alice, l
     monkeypatch.setattr(live, "phone_session", failing(10, live.phone_session))
     ws = WebsocketCommunicator(guarded, f"/ws/s/{session.code}/")
     ws.scope["user"] = AnonymousUser()
-    ws.scope["cookies"] = {participation.COOKIE: token}
+    ws.scope["cookies"] = {participation.cookie_name(session.code): token}
     try:
         ok, _code = await ws.connect(timeout=5)
         assert not ok

@@ -128,7 +128,7 @@ async def test_an_anonymous_visitor_cannot_watch_the_projector(alice, lob):
         assert not ok
 
 
-async def test_staff_may_watch_any_session(alice, admin_user, lob):
+async def test_a_superuser_may_watch_any_session(alice, admin_user, lob):
     session, _items = await make_session(alice, lob)
     async with connected(f"/ws/sessies/{session.pk}/projector/", user=admin_user) as (ws, ok, _):
         assert ok
@@ -155,16 +155,32 @@ async def test_whatever_a_screen_sends_changes_nothing(alice, lob):
 async def test_a_phone_with_a_forged_token_is_refused(alice, lob):
     session, _items = await make_session(alice, lob)
     await join_phones(session, 1)
-    cookies = {participation.COOKIE: "forged-token-forged-token-forged"}
+    cookies = {participation.cookie_name(session.code): "forged-token-forged-token-forged"}
     async with connected(f"/ws/s/{session.code}/", cookies=cookies) as (_ws, ok, code):
         assert not ok
         assert code == 4403
 
 
+async def test_a_phones_socket_reads_the_cookie_of_its_own_code(alice, lob):
+    session, _items = await make_session(alice, lob)
+    _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
+    path = await phone_path(session)
+    elsewhere = {"reflectie_ZZZZZZ": token, "reflectie_device": token}
+    async with connected(path, cookies=elsewhere) as (_ws, ok, code):
+        assert not ok
+        assert code == 4403
+    async with connected(path, cookies={participation.cookie_name(session.code): token}) as (
+        _ws,
+        ok,
+        _code,
+    ):
+        assert ok
+
+
 async def test_a_phone_is_told_to_fetch_the_new_stage_when_the_phase_changes(alice, lob):
     session, _items = await make_session(alice, lob)
     _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
-    cookies = {participation.COOKIE: token}
+    cookies = {participation.cookie_name(session.code): token}
     path = await phone_path(session)
     async with connected(path, cookies=cookies) as (ws, ok, _code):
         assert ok
@@ -179,7 +195,7 @@ async def test_phones_are_not_told_about_other_phones_answers(alice, lob):
     participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     others = await join_phones(session, 2)
     path = await phone_path(session)
-    async with connected(path, cookies={participation.COOKIE: token}) as (
+    async with connected(path, cookies={participation.cookie_name(session.code): token}) as (
         ws,
         ok,
         _code,
@@ -200,7 +216,11 @@ async def test_a_phone_whose_page_is_current_gets_nothing_when_its_socket_opens(
     session, _items = await make_session(alice, lob)
     _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     path = await phone_path(session)
-    async with connected(path, cookies={participation.COOKIE: token}) as (ws, ok, _code):
+    async with connected(path, cookies={participation.cookie_name(session.code): token}) as (
+        ws,
+        ok,
+        _code,
+    ):
         assert ok
         assert await ws.receive_nothing(timeout=0.5)
 
@@ -212,7 +232,11 @@ async def test_a_phone_whose_page_is_behind_is_told_as_soon_as_its_socket_opens(
     _participant, token, _created = await database_sync_to_async(participation.join)(session, None)
     await database_sync_to_async(lifecycle.set_phase)(session, "discussion")
     path = f"/ws/s/{session.code}/{query}"
-    async with connected(path, cookies={participation.COOKIE: token}) as (ws, ok, _code):
+    async with connected(path, cookies={participation.cookie_name(session.code): token}) as (
+        ws,
+        ok,
+        _code,
+    ):
         assert ok
         signal = await ws.receive_from(timeout=3)
         assert f"/s/{session.code}/state/" in signal
@@ -238,3 +262,54 @@ async def test_the_full_asgi_stack_lets_the_logged_in_facilitator_in(alice, lob)
         assert 'id="participant-count"' in await ws.receive_from(timeout=3)
     finally:
         await ws.disconnect()
+
+
+def shown_figures(html: str, item_id: int) -> tuple[int, ...] | None:
+    """The counts per score and "weet ik niet" that the item's card shows; None when hidden."""
+    card = re.search(rf'<article id="item-{item_id}".*?</article>', html, re.S)
+    if card is None or "keer;" not in card.group(0):
+        return None
+    counts = [int(n) for n in re.findall(r"\d: (\d+) keer", card.group(0))]
+    dont_know = re.search(r"weet ik niet</dt><dd>(\d+)</dd>", card.group(0))
+    return (*counts, int(dont_know.group(1)))
+
+
+async def drain(ws, seconds: float) -> list[str]:
+    """Every message until none comes for `seconds` (a timed-out receive would end the app)."""
+    seen = []
+    while not await ws.receive_nothing(timeout=seconds):
+        seen.append(await ws.receive_from(timeout=1))
+    return seen
+
+
+async def test_no_two_states_a_screen_receives_differ_by_one_answer(alice, lob):
+    session, items = await make_session(alice, lob)
+    phones = await join_phones(session, 6)
+    taps = [(0, "4"), (1, "4"), (2, "2"), (3, "5"), (0, "1"), (4, "dk"), (1, "3"), (5, "5"),
+            (2, "4"), (3, "4"), (4, "2"), (0, "4"), (5, "1"), (1, "4")]  # fmt: skip
+    async with connected(f"/ws/sessies/{session.pk}/facilitator/", user=alice) as (ws, ok, _):
+        assert ok
+        states = [shown_figures(await ws.receive_from(timeout=3), items[0])]
+        for who, value in taps:
+            await tap(phones[who], items[0], value)
+            for html in await drain(ws, 0.4):
+                figures = shown_figures(html, items[0])
+                if figures is not None and figures != states[-1]:
+                    states.append(figures)
+    shown = [s for s in states if s is not None]
+    assert len(shown) >= 3  # the screen did move along
+    for before, after in zip(shown, shown[1:], strict=False):
+        deltas = [b - a for a, b in zip(before, after, strict=True)]
+        step = max(sum(d for d in deltas if d > 0), -sum(d for d in deltas if d < 0))
+        assert step != 1, (before, after)
+
+
+async def test_a_screen_of_a_deleted_session_is_closed(alice, lob):
+    session, _items = await make_session(alice, lob)
+    async with connected(f"/ws/sessies/{session.pk}/projector/", user=alice) as (ws, ok, _):
+        assert ok
+        await ws.receive_from(timeout=3)
+        await database_sync_to_async(session.delete)()
+        await database_sync_to_async(lifecycle.touch)(session.pk)
+        closed = await ws.receive_output(timeout=3)
+        assert closed == {"type": "websocket.close", "code": 4404}

@@ -10,53 +10,12 @@ import io
 import pytest
 from django.urls import reverse
 
-from sessions import agreements, history, lifecycle, participation, report
+from sessions import agreements, history, lifecycle, report
 from sessions.errors import Invalid
-from sessions.models import Agreement, AgreementReview, Participant, Session
-from tests.builders import HTMX, code_url, make_scored_session, valid_agreement
+from sessions.models import Agreement, AgreementReview, Session
+from tests.builders import HTMX, make_scored_session, valid_agreement
 
 RLO, LRI, PDI = "\u202e", "\u2066", "\u2069"
-
-
-# Participant names ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["Jan\x00Jansen", f"Jan {RLO}nesnaJ", f"{LRI}Jan{PDI}", "a\x7f"])
-def test_a_name_with_a_nul_or_a_bidi_override_is_refused_on_joining(client, lobby_session, name):
-    response = client.post(reverse("join", args=[lobby_session.code]), {"name": name})
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert 'id="name-error" role="alert"' in html and "stuurteken" in html
-    assert 'name="name"' in html  # the form again, to try once more
-    assert participation.COOKIE not in response.cookies
-    assert not Participant.objects.exists()
-
-
-def test_a_name_with_a_nul_is_refused_in_the_profile_and_the_old_name_stays(client, lobby_session):
-    participant, token, _created = participation.join(lobby_session, None, name="Jan")
-    client.cookies[participation.COOKIE] = token
-    response = client.post(code_url("phone_profile", lobby_session), {"name": "Jan\x00"})
-    assert response.status_code == 400
-    assert "U+0000" in response.content.decode()
-    participant.refresh_from_db()
-    assert participant.name == "Jan"
-
-
-def test_a_name_longer_than_the_field_is_refused_not_cut(client, lobby_session):
-    response = client.post(reverse("join", args=[lobby_session.code]), {"name": "x" * 81})
-    assert response.status_code == 400
-    assert not Participant.objects.exists()
-    with pytest.raises(Invalid):
-        participation.join(lobby_session, None, name="x" * 81)
-
-
-@pytest.mark.parametrize(
-    "name", ["Coöperatie Ĳsselmonde", "مريم الأحمد", "שרה כהן", "Zoë 👩\u200d💻", "עברית\u200f"]
-)
-def test_names_in_any_script_are_stored_as_typed(client, lobby_session, name):
-    response = client.post(reverse("join", args=[lobby_session.code]), {"name": name})
-    assert response.status_code == 303
-    assert Participant.objects.get().name == name
 
 
 # Session title and partnership ------------------------------------------------------------------

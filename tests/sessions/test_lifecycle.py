@@ -46,7 +46,7 @@ def test_a_changed_partner_type_bumps_the_version_so_a_lost_notice_is_repaired(l
     participant, _token, _created = participation.join(lobby_session, None)
     before = stored(lobby_session).version
     told.clear()
-    participation.update_profile(participant, name="", partner_type="mbo")
+    participation.update_profile(participant, partner_type="mbo")
     assert stored(lobby_session).version == before + 1
     assert told == [(lobby_session.pk, False)]
 

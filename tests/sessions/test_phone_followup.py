@@ -5,8 +5,6 @@ import pytest
 from sessions import agreements, lifecycle, participation, timer
 from tests.builders import HTMX, code_url, valid_agreement
 
-COOKIE = participation.COOKIE
-
 
 @pytest.fixture
 def followup_session(lobby_session):
@@ -163,7 +161,9 @@ def test_a_phone_of_another_session_gets_no_pdf(client, alice, bob, lob, followu
     lifecycle.set_phase(followup_session, "closed")
     other = lifecycle.create_session(bob, lob, title="Elders", partnership_name="LOB Oost")
     _participant, token, _created = participation.join(other, None)
-    client.cookies[COOKIE] = token
+    # Even sent under this session's cookie name, another session's token opens nothing here.
+    client.cookies[participation.cookie_name(followup_session.code)] = token
+    client.cookies[participation.cookie_name(other.code)] = token
     response = client.get(code_url("phone_report_pdf", followup_session))
     assert response.status_code in (403, 404)
     assert b"%PDF" not in response.content

@@ -36,9 +36,7 @@ def one_answer_apart(before, after) -> bool:
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_a_replay_of_single_taps_never_shows_a_step_of_one_answer(
-    all_at_once_session, lob, seed
-):
+def test_a_replay_of_single_taps_never_shows_a_step_of_one_answer(all_at_once_session, lob, seed):
     session = all_at_once_session
     items = statements_of(lob)[:4]
     phones = join_phones(session, 12)

@@ -155,7 +155,7 @@ def test_share_links_with_htmx_answer_the_fragment(alice_client, scored_session)
 
 def test_a_phone_that_took_part_gets_the_pdf_once_the_session_is_closed(client, scored_session):
     _participant, token, _created = participation.join(scored_session, None)
-    client.cookies[participation.COOKIE] = token
+    client.cookies[participation.cookie_name(scored_session.code)] = token
     before = client.get(url("phone_report_pdf", scored_session.code))
     assert before.status_code == 403
     assert "afsluit" in before.content.decode()
@@ -167,7 +167,9 @@ def test_a_phone_that_took_part_gets_the_pdf_once_the_session_is_closed(client, 
 def test_an_unknown_phone_or_code_is_404(client, scored_session):
     lifecycle.set_phase(scored_session, "closed")
     assert client.get(url("phone_report_pdf", scored_session.code)).status_code == 404
-    client.cookies[participation.COOKIE] = "forged-token-forged-token-forged"
+    client.cookies[participation.cookie_name(scored_session.code)] = (
+        "forged-token-forged-token-forged"
+    )
     assert client.get(url("phone_report_pdf", scored_session.code)).status_code == 404
     assert client.get(url("phone_report_pdf", "ZZZZZZ")).status_code == 404
 

@@ -3,6 +3,11 @@
 `make run` calls this on every start, so a first-time user never has to read further to log in.
 A generated password is kept in VAR_DIR (mode 0600) and shown for as long as it is still the
 account's password; once it has been changed, only the username is shown.
+
+The account it creates runs its own sessions and may edit instruments in the admin (staff with
+the instruments' permissions only). It is no superuser, so it does not see other facilitators'
+sessions, unless asked: `--superuser`, or FACILITATOR_SUPERUSER=1 (`make run` passes the
+environment on). Other facilitators are added with `manage.py add_facilitator`.
 """
 
 import os
@@ -18,9 +23,12 @@ from django.db import transaction
 from django.urls import reverse
 
 from reflectie.netinfo import served_urls
+from sessions.access import sees_all
+from sessions.accounts import allow_instrument_admin
 
 USERNAME = "facilitator"
 ENV_VAR = "FACILITATOR_PASSWORD"
+SUPERUSER_ENV_VAR = "FACILITATOR_SUPERUSER"
 
 
 def password_file() -> Path:
@@ -59,15 +67,24 @@ class Command(BaseCommand):
             default=os.environ.get("HOST") or "0.0.0.0",  # noqa: S104
             help="Address the server binds; a loopback address hides the LAN address.",
         )
+        parser.add_argument(
+            "--superuser",
+            action="store_true",
+            default=os.environ.get(SUPERUSER_ENV_VAR, "") in ("1", "true", "yes"),
+            help=(
+                "Make the account it creates a superuser (every permission, also seeing every "
+                f"facilitator's sessions). Default: no; {SUPERUSER_ENV_VAR}=1 does the same."
+            ),
+        )
 
-    def handle(self, *args, port: int, host: str, **options):
+    def handle(self, *args, port: int, host: str, superuser: bool, **options):
         User = get_user_model()
         with transaction.atomic():
             can_log_in = User.objects.filter(is_active=True).exclude(
                 password__startswith=UNUSABLE_PASSWORD_PREFIX
             )
             if not can_log_in.exists():
-                self.create_facilitator(User)
+                self.create_facilitator(User, superuser=superuser)
             user = (
                 can_log_in.filter(username=USERNAME).first()
                 or can_log_in.filter(is_superuser=True).order_by("pk").first()
@@ -75,15 +92,16 @@ class Command(BaseCommand):
             )
         self.print_login(user, host, port)
 
-    def create_facilitator(self, User) -> None:
+    def create_facilitator(self, User, *, superuser: bool = False) -> None:
         password = os.environ.get(ENV_VAR) or secrets.token_urlsafe(12)
         # A "facilitator" that was deactivated or lost its password is brought back, not duplicated.
         user, _ = User.objects.get_or_create(username=USERNAME)
         user.is_active = True
-        user.is_staff = True  # superuser, so the admin (instruments, accounts) works too
-        user.is_superuser = True
+        user.is_superuser = superuser
         user.set_password(password)
         user.save()
+        # The admin for instruments only; staff does not show other facilitators' sessions.
+        allow_instrument_admin(user)
         if not os.environ.get(ENV_VAR):
             write_password_file(password)
         self.stdout.write(self.style.SUCCESS(f"Account '{USERNAME}' aangemaakt."))
@@ -114,4 +132,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  (bewaard in {password_file()}; "
                 "wijzig het na het inloggen via Beheer of `manage.py changepassword`)"
+            )
+        if sees_all(user):
+            self.stdout.write(
+                "  Let op: dit account ziet en bedient de sessies van alle gespreksleiders."
             )

@@ -1,10 +1,10 @@
 """Serve Reflectie with daphne and say which addresses to open.
 
-The process is replaced by daphne (exec), so signals and the exit code are daphne's own.
+The process is replaced by daphne (exec), so signals and the exit code are daphne's own. daphne
+runs through reflectie/server.py, without its access log unless ACCESS_LOG asks for one.
 """
 
 import os
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,15 +16,20 @@ from reflectie.netinfo import is_local_host, served_urls
 from reflectie.services_check import ServicesUnreachable, check_services
 
 
-def daphne_executable() -> str:
-    # The daphne of the same virtualenv as this Python, also when .venv/bin is not on PATH.
-    beside = Path(sys.executable).with_name("daphne")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("daphne")
-    if not found:
-        raise CommandError("daphne niet gevonden: installeer eerst de afhankelijkheden (make run).")
-    return found
+def server_argv(host: str, port: int) -> list[str]:
+    """daphne's command line. daphne writes every request's path to stdout unless told
+    otherwise (`--verbosity 1`, its default), join codes and share tokens included: here no
+    access log, unless ACCESS_LOG names a file ("-": stdout), and then with those masked."""
+    # The same virtualenv's Python, also when .venv/bin is not on PATH.
+    argv = [sys.executable, "-m", "reflectie.server", "-b", host, "-p", str(port), "-v", "0"]
+    access_log = os.environ.get("ACCESS_LOG")
+    if access_log:
+        argv += ["--access-log", access_log]
+    if os.environ.get("PROXY_HEADERS"):
+        # Only behind a reverse proxy: otherwise anyone could claim any client address.
+        argv.append("--proxy-headers")
+    argv.append("reflectie.asgi:application")
+    return argv
 
 
 class Command(BaseCommand):
@@ -48,11 +53,7 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(self.banner(host, port))
         self.stdout.flush()
-        argv = [daphne_executable(), "-b", host, "-p", str(port)]
-        if os.environ.get("PROXY_HEADERS"):
-            # Only behind a reverse proxy: otherwise anyone could claim any client address.
-            argv.append("--proxy-headers")
-        argv.append("reflectie.asgi:application")
+        argv = server_argv(host, port)
         sys.stdout.flush()
         sys.stderr.flush()
         os.execv(argv[0], argv)  # noqa: S606 (fixed argv, no shell)
