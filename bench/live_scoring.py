@@ -176,7 +176,6 @@ class Phone:
             f"/j/{self.code}/",
             data={
                 "csrfmiddlewaretoken": token,
-                "name": f"Telefoon {self.index + 1}",
                 "partner_type": rng.choice(PARTNER_TYPES),
             },
             headers={"Origin": self.base_url, "Referer": f"{self.base_url}/j/{self.code}/"},
@@ -188,13 +187,13 @@ class Phone:
 
     @property
     def device_token(self) -> str | None:
-        return self.client.cookies.get("reflectie_device")
+        return self.client.cookies.get(f"reflectie_{self.code}")
 
     async def open_socket(self, ws_url: str, opened: asyncio.Event | None = None) -> None:
         try:
             async with ws_connect(
                 f"{ws_url}/ws/s/{self.code}/",
-                additional_headers={"Cookie": f"reflectie_device={self.device_token}"},
+                additional_headers={"Cookie": f"reflectie_{self.code}={self.device_token}"},
                 origin=self.base_url,
                 open_timeout=30,
             ) as ws:

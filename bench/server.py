@@ -135,6 +135,8 @@ class BenchServer:
             LOG_LEVEL="WARNING",
             DJANGO_SETTINGS_MODULE="reflectie.settings",
             PYTHONUNBUFFERED="1",
+            # Every simulated phone comes from localhost: one address, unlike a room's phones.
+            REFLECTIE_JOIN_BURST="100000",
         )
 
     # Setup ---------------------------------------------------------------------------------

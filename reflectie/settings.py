@@ -134,6 +134,11 @@ BIND_HOST = env_str("REFLECTIE_BIND_HOST")
 # Days a session's data is kept after it closes (or, never closed, after it was created);
 # `manage.py purge_sessions` deletes what is older. The join page and the README say so.
 RETENTION_DAYS = env_int("REFLECTIE_RETENTION_DAYS", 365)
+# New participants one network address may add to one session: this many at once, then this many
+# a minute (docs/room-access.md). Raise them for a venue where a thousand phones share one address;
+# the load benchmarks raise them because all their phones come from localhost.
+JOIN_BURST = env_int("REFLECTIE_JOIN_BURST", 60)
+JOINS_PER_MINUTE = env_int("REFLECTIE_JOINS_PER_MINUTE", 180)
 
 INSTALLED_APPS = [
     "daphne",

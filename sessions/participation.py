@@ -16,6 +16,7 @@ import secrets
 import time
 from collections.abc import Mapping
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -48,8 +49,9 @@ DAY = 24 * HOUR
 # New participants per address and session, as a token bucket: JOIN_BURST at once, then
 # JOIN_RATE a second (180 a minute). 300 phones coming in over 90 seconds never wait; a script
 # adding hundreds in seconds is stopped after JOIN_BURST.
-JOIN_BURST = 60
-JOIN_RATE = 3.0
+# Settings, so a venue with a thousand phones behind one address can raise them.
+JOIN_BURST = settings.JOIN_BURST
+JOIN_RATE = settings.JOINS_PER_MINUTE / 60
 
 # The dashboard warns when more than this many phones joined in about the last minute (counted
 # in RECENT_SLOT-second slots), or when the join limit refused one in the last REFUSED_WINDOW.
