@@ -60,7 +60,8 @@ def database_from_url(url: str) -> dict:
             "PASSWORD": unquote(parts.password or ""),
             "HOST": parts.hostname or "",
             "PORT": str(parts.port or ""),
-            # Short-lived connections are reused between requests of one worker.
+            # Each HTTP thread of a worker keeps its connection this long: a worker holds at
+            # most HTTP_THREADS + 1 connections.
             "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
             "CONN_HEALTH_CHECKS": True,
             "OPTIONS": options,
@@ -74,7 +75,7 @@ def database_from_url(url: str) -> dict:
 
 def sqlite_database(path: Path) -> dict:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "reflectie.sqlite",
         "NAME": path,
         "OPTIONS": {
             # Writers queue on the lock up front instead of failing half-way a transaction.
@@ -82,6 +83,9 @@ def sqlite_database(path: Path) -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
+        # The HTTP threads live as long as the server: each keeps its connection instead of
+        # opening the file again for every request.
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 600),
         # A file, not :memory:, so a live test server in another thread or process sees it.
         "TEST": {"NAME": path.with_name("test-" + path.name)},
     }
@@ -139,6 +143,14 @@ RETENTION_DAYS = env_int("REFLECTIE_RETENTION_DAYS", 365)
 # the load benchmarks raise them because all their phones come from localhost.
 JOIN_BURST = env_int("REFLECTIE_JOIN_BURST", 60)
 JOINS_PER_MINUTE = env_int("REFLECTIE_JOINS_PER_MINUTE", 180)
+# HTTP requests run on this many threads per worker, each with its own database connection;
+# this many more may wait for one, and past that a request gets a 503 the phone retries
+# (reflectie/http_threads.py, docs/deploy.md).
+HTTP_THREADS = env_int("REFLECTIE_HTTP_THREADS", 8)
+HTTP_QUEUE = env_int("REFLECTIE_HTTP_QUEUE", 200)
+# Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+# (reflectie/forwarded.py); empty: no one's.
+TRUSTED_PROXIES_SETTING = env_str("REFLECTIE_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "daphne",

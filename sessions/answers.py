@@ -4,7 +4,8 @@ Each answer is an upsert of one row per (participant, item), so a retried POST c
 A request that is wrong in any part stores nothing at all.
 """
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from instruments.models import Item
@@ -32,33 +33,28 @@ def parse_value(session: Session, raw) -> int | None:
 
 
 def answer_many(participant: Participant, answers: dict[int, str]) -> int:
-    """Store several scores at once (the form without JavaScript). Returns how many changed."""
+    """Store several scores at once (the form without JavaScript). Returns how many changed.
+
+    The hot path of a session: the statements and open themes come from the cached instrument
+    structure, and each answer is one upsert that says whether it changed anything.
+    """
     session = participant.session
     if not answers:
         raise Invalid(_("Er is geen antwoord meegestuurd."))
-    items = _statements(session, answers.keys())
+    themes = _statement_themes(session)
+    if any(item_id not in themes for item_id in answers):
+        raise Invalid(_("Deze stelling hoort niet bij deze sessie."))
     values = {item_id: parse_value(session, raw) for item_id, raw in answers.items()}
-    open_ids = set(lifecycle.open_themes(session))
-    if any(items[item_id].theme_id not in open_ids for item_id in answers):
+    open_ids = set(lifecycle.open_themes(session, set(themes.values())))
+    if any(themes[item_id] not in open_ids for item_id in answers):
         raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
 
-    changed = []
     with transaction.atomic():
-        existing = {
-            r.item_id: r
-            for r in Response.objects.filter(participant=participant, item_id__in=list(answers))
-        }
-        for item_id, value in values.items():
-            response = existing.get(item_id)
-            if response is None:
-                Response.objects.create(
-                    session=session, participant=participant, item_id=item_id, value=value
-                )
-                changed.append(item_id)
-            elif response.value != value:
-                response.value = value
-                response.save(update_fields=["value", "updated_at"])
-                changed.append(item_id)
+        changed = [
+            item_id
+            for item_id, value in values.items()
+            if _upsert(session.pk, participant.pk, item_id, value)
+        ]
         for item_id in changed:
             tallies.record(session.pk, item_id, [participant.pk], statement=True)
         if changed:
@@ -71,18 +67,40 @@ def answer(participant: Participant, item_id: int, raw_value: str) -> bool:
     return answer_many(participant, {item_id: raw_value}) > 0
 
 
-def _statements(session: Session, item_ids) -> dict[int, Item]:
-    items = {
-        item.pk: item
-        for item in Item.objects.filter(
-            pk__in=list(item_ids),
-            theme__instrument_id=session.instrument_id,
-            kind=Item.Kind.STATEMENT,
-        )
+def _statement_themes(session: Session) -> dict[int, int]:
+    """{statement id: theme id} of the session's instrument, from the cached structure."""
+    return {
+        item.id: theme.id
+        for theme in results.instrument_structure(session.instrument)
+        for item in theme.items
+        if item.kind == Item.Kind.STATEMENT
     }
-    if len(items) != len(set(item_ids)):
-        raise Invalid(_("Deze stelling hoort niet bij deze sessie."))
-    return items
+
+
+# One statement on both databases; they only name "differs, counting NULL as a value" apart.
+_UPSERT = (
+    "INSERT INTO live_response (session_id, participant_id, item_id, value, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s) "
+    "ON CONFLICT (participant_id, item_id) DO UPDATE "
+    "SET value = excluded.value, updated_at = excluded.updated_at "
+    "WHERE live_response.value {differs} excluded.value "
+    "RETURNING id"
+)
+UPSERT_POSTGRES = _UPSERT.replace("{differs}", "IS DISTINCT FROM")
+UPSERT_SQLITE = _UPSERT.replace("{differs}", "IS NOT")
+
+
+def _upsert(session_id: int, participant_id: int, item_id: int, value: int | None) -> bool:
+    """Insert or change one answer in one statement; True when a row was written.
+
+    The unique (participant, item) constraint makes a repeated or concurrent tap one row; the
+    WHERE leaves an unchanged value alone, so RETURNING names only a real change.
+    """
+    sql = UPSERT_POSTGRES if connection.vendor == "postgresql" else UPSERT_SQLITE
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [session_id, participant_id, item_id, value, now])
+        return cursor.fetchone() is not None
 
 
 def answers_of(participant: Participant) -> dict[int, int | None]:

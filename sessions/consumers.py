@@ -25,8 +25,9 @@ from .models import Session
 
 log = logging.getLogger(__name__)
 
-# Renders per second at most, per screen: a burst of taps becomes a few updates.
-MIN_INTERVAL = 0.25
+# Seconds between renders at least, per screen: a burst of taps becomes a few updates. Short
+# enough that a tap reaches the screen within a blink; a render redoes only what changed.
+MIN_INTERVAL = 0.1
 # How often a screen checks the stored version, to repair lost messages.
 TICK = 0.5
 # Seconds a screen keeps retrying through an outage before it closes and the browser reconnects.

@@ -13,6 +13,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from reflectie.http_threads import server_loop
 from reflectie.outages import describe
 
 from . import groups
@@ -30,25 +31,38 @@ def session_changed(session_id: int, *, phones: bool = False) -> None:
 
 
 def _send(session_id: int, phones: bool) -> None:
-    global _failing
     layer = get_channel_layer()
     if layer is None:
         return
     targets = [groups.screens(session_id)] + ([groups.phones(session_id)] if phones else [])
+    loop = server_loop()
+    if loop is not None:
+        # On the server's HTTP threads: hand the notice to its event loop and answer the phone
+        # at once. The notice says only "something changed", so it need not be awaited.
+        future = asyncio.run_coroutine_threadsafe(_send_all(layer, targets), loop)
+        future.add_done_callback(lambda done: _sent(targets, done.exception()))
+        return
     try:
         async_to_sync(_send_all)(layer, targets)
     except Exception as exc:
+        _sent(targets, exc)
+    else:
+        _sent(targets, None)
+
+
+def _sent(targets: list[str], exc: BaseException | None) -> None:
+    global _failing
+    if exc is not None:
         if not _failing:
             log.warning(
                 "could not notify %s: %s (screens catch up on their tick)",
                 targets,
                 describe(exc),
-                exc_info=True,
+                exc_info=exc,
             )
         _failing = True
-    else:
-        if _failing:
-            log.info("notifying screens works again")
+    elif _failing:
+        log.info("notifying screens works again")
         _failing = False
 
 

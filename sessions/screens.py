@@ -19,6 +19,8 @@ queries whatever the number of phones, themes or agreements (tests/sessions/test
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -404,7 +406,44 @@ def render_screen(session_id: int, view: str) -> tuple[int, dict[str, str]]:
     with translation.override(language):
         ctx = screen_context(session, results, view, join_base=join_base)
         fragments = {
-            fragment_id: render_to_string(template, {**ctx, **extra}).strip()
+            fragment_id: render_fragment(template, ctx, extra, language)
             for fragment_id, template, extra in fragment_specs(ctx)
         }
     return results.version, fragments
+
+
+# Statements' fragments, kept per worker -------------------------------------------------------
+
+# A tap changes one statement; rendering the other twenty-one again was most of a screen's
+# cost. These templates read nothing but what their key holds (the item's view, which holds
+# its shown figures, and for the projector what decides whether a theme is shown), so equal
+# keys give equal HTML. A template that starts reading more must add it to its key here.
+ITEM_KEYS = {
+    FRAGMENTS + "item.html": lambda ctx, extra: (),
+    FRAGMENTS + "projector_item.html": lambda ctx, extra: (
+        extra["theme"].revealed,
+        extra["theme"].on_projector,
+        ctx["session"].scoring_mode,
+    ),
+}
+KEPT_FRAGMENTS = 4096
+_kept: OrderedDict[tuple, str] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def render_fragment(template: str, ctx: dict, extra: dict, language: str) -> str:
+    key_of = ITEM_KEYS.get(template)
+    if key_of is None:
+        return render_to_string(template, {**ctx, **extra}).strip()
+    key = (template, language, repr(extra["item"]), key_of(ctx, extra))
+    with _kept_lock:
+        html = _kept.get(key)
+        if html is not None:
+            _kept.move_to_end(key)
+            return html
+    html = render_to_string(template, {**ctx, **extra}).strip()
+    with _kept_lock:
+        _kept[key] = html
+        if len(_kept) > KEPT_FRAGMENTS:
+            _kept.popitem(last=False)
+    return html

@@ -143,7 +143,7 @@ def test_database_from_url_accepts_postgresql_without_port():
 
 def test_database_from_url_reads_sqlite():
     db = database_from_url("sqlite:////srv/reflectie/db.sqlite3")
-    assert db["ENGINE"] == "django.db.backends.sqlite3"
+    assert db["ENGINE"] == "reflectie.sqlite"
     assert Path(db["NAME"]).is_absolute()
     assert str(db["NAME"]).lstrip("/") == "srv/reflectie/db.sqlite3"
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
@@ -156,7 +156,7 @@ def test_database_from_url_rejects_mysql():
 
 def test_the_default_is_sqlite_and_in_memory(tmp_path):
     seen = settings_seen_with(tmp_path)
-    assert seen["db"] == "django.db.backends.sqlite3"
+    assert seen["db"] == "reflectie.sqlite"
     assert seen["db_name"] == str(tmp_path / "reflectie.sqlite3")
     assert seen["channels"] == "channels.layers.InMemoryChannelLayer"
     assert seen["cache"] == "django.core.cache.backends.locmem.LocMemCache"
@@ -174,7 +174,7 @@ def test_redis_url_switches_channel_layer_and_cache(tmp_path):
     seen = settings_seen_with(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")
     assert seen["channels"] == "channels_redis.core.RedisChannelLayer"
     assert seen["cache"] == "django.core.cache.backends.redis.RedisCache"
-    assert seen["db"] == "django.db.backends.sqlite3"
+    assert seen["db"] == "reflectie.sqlite"
 
 
 def test_the_tests_hash_passwords_fast_and_the_app_does_not(tmp_path, settings):

@@ -2,11 +2,14 @@
 // Policy allows scripts from this site only, and no eval (htmx runs with allowEval off).
 //
 // 1. Socket or poll. Whether the receive-only socket is open decides whether #phone-poll fetches
-//    the stage every 4 s (it sends reflectie:poll; an htmx trigger filter would need eval).
+//    the stage every 4 s (it sends reflectie:poll; an htmx trigger filter would need eval). While
+//    the socket is open the phone sends nothing: a thousand phones would otherwise poll a server
+//    that tells them anyway (and checks the version again whenever the socket reopens).
 // 2. A tap is stored, or visibly not. A tap whose request fails (no network, a 5xx, a time-out)
 //    keeps its radio or box checked, says "niet opgeslagen" in its status region (aria-live)
 //    and is sent again by itself: when the phone is back online, when the socket reopens and
-//    on a backoff timer. Only the latest value of a statement or choice form is sent (it is
+//    on a backoff timer, with jitter so a room's phones do not all come back at once (a busy
+//    server's 503 says in Retry-After how long to wait at least). Only the latest value of a statement or choice form is sent (it is
 //    what the form holds). A 4xx is the server's answer: shown as it is, never retried. The
 //    answer views upsert per participant and item, so sending twice changes nothing.
 // 3. While a tap waits for its answer, a new stage from the poll or the socket is held back:
@@ -115,9 +118,11 @@
     var p = pending[key];
     if (!p) return;
     window.clearTimeout(p.timer);
+    var wait = Math.max(p.delay, p.notBefore || 0) * (0.75 + Math.random() / 2);
+    p.notBefore = 0;
     p.timer = window.setTimeout(function () {
       retry(key);
-    }, p.delay);
+    }, wait);
     p.delay = Math.min(p.delay * 2, MAX_RETRY_MS);
   }
 
@@ -193,7 +198,10 @@
       }
       return;
     }
-    // 0 (no network, time-out, aborted) or a 5xx: not stored.
+    // 0 (no network, time-out, aborted) or a 5xx: not stored. A busy server (503) says how
+    // long to wait.
+    var after = status === 503 ? parseInt(event.detail.xhr.getResponseHeader("Retry-After"), 10) : 0;
+    if (after > 0) p.notBefore = Math.min(after * 1000, MAX_RETRY_MS);
     p.failed = true;
     showUnsaved(key);
     if (!p.inflight) scheduleRetry(key);
