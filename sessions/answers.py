@@ -5,6 +5,7 @@ A request that is wrong in any part stores nothing at all.
 """
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,16 +50,16 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
     if any(themes[item_id] not in open_ids for item_id in answers):
         raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
 
+    # Three queries for a tap: the participant (the view's), this upsert and the touch. The
+    # tallies count the stamped answer when the screens next read (tallies.publish).
     with transaction.atomic():
         changed = [
             item_id
             for item_id, value in values.items()
             if _upsert(session.pk, participant.pk, item_id, value)
         ]
-        for item_id in changed:
-            tallies.record(session.pk, item_id, [participant.pk], statement=True)
         if changed:
-            lifecycle.touch(session.pk)
+            lifecycle.touch(session.pk, stamped=F("version") + 1)
     return len(changed)
 
 
@@ -78,11 +79,12 @@ def _statement_themes(session: Session) -> dict[int, int]:
 
 
 # One statement on both databases; they only name "differs, counting NULL as a value" apart.
+# The stamp is the version this change's touch() will give the session (tallies.py).
 _UPSERT = (
-    "INSERT INTO live_response (session_id, participant_id, item_id, value, updated_at) "
-    "VALUES (%s, %s, %s, %s, %s) "
+    "INSERT INTO live_response (session_id, participant_id, item_id, value, updated_at, seq) "
+    "VALUES (%s, %s, %s, %s, %s, (SELECT version + 1 FROM live_session WHERE id = %s)) "
     "ON CONFLICT (participant_id, item_id) DO UPDATE "
-    "SET value = excluded.value, updated_at = excluded.updated_at "
+    "SET value = excluded.value, updated_at = excluded.updated_at, seq = excluded.seq "
     "WHERE live_response.value {differs} excluded.value "
     "RETURNING id"
 )
@@ -99,7 +101,7 @@ def _upsert(session_id: int, participant_id: int, item_id: int, value: int | Non
     sql = UPSERT_POSTGRES if connection.vendor == "postgresql" else UPSERT_SQLITE
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        cursor.execute(sql, [session_id, participant_id, item_id, value, now])
+        cursor.execute(sql, [session_id, participant_id, item_id, value, now, session_id])
         return cursor.fetchone() is not None
 
 

@@ -66,6 +66,10 @@ class Session(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     # Goes up only when what phones show changes (phase, open round, lock): phones poll on it.
     phase_version = models.PositiveBigIntegerField(default=0)
+    # The version of the last change to an answer, and the one up to which every tally has
+    # counted them (tallies.publish): a render reads the tallies again only when they differ.
+    stamped = models.PositiveBigIntegerField(default=0)
+    tallied = models.PositiveBigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     # The hour (see timer.py): planned length, the follow-up part at its end, and the clock.
@@ -131,12 +135,18 @@ class Response(models.Model):
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
     value = models.PositiveSmallIntegerField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The session's version when this answer last changed: what the tallies have not yet
+    # counted is stamped after their own ``seq`` (tallies.publish).
+    seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["participant", "item"], name="one_answer_per_item")
         ]
-        indexes = [models.Index(fields=["session", "item"])]
+        indexes = [
+            models.Index(fields=["session", "item"]),
+            models.Index(fields=["session", "seq"], name="live_response_changed"),
+        ]
 
     def __str__(self):
         return f"answer to item {self.item_id}"
@@ -158,8 +168,11 @@ class Tally(models.Model):
     # Statements: {partner type ("" = none): [count per scale point..., weet ik niet]}.
     # Votes: {option key: count}. Aggregates only: nothing in here names a participant.
     shown = models.JSONField(default=dict)
-    # Ids of the participants who answered, changed or left since ``shown`` was replaced.
+    # Ids of the participants who left or moved to another group since ``shown`` was replaced
+    # (answers stamped after ``seq`` are pending as well, without being listed here).
     pending = models.JSONField(default=list)
+    # The session's version whose answers ``shown`` was last replaced with.
+    seq = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -137,16 +137,20 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
     """What may be shown of a session now: the counts as last published (``tallies``).
 
     How many answered moves live; everything derived from the answers comes from the shown
-    counts, so every screen, the PDF and the CSV show the same step.
+    counts, so every screen, the PDF and the CSV show the same step. Whoever reads first
+    counts the answers stamped since the last read (tallies.publish).
     """
     session = (
         Session.objects.select_related("instrument")
         .only(
             "id", "version", "phase", "scoring_mode", "current_theme_id", "revealed_theme_ids",
             "instrument__created_at", "instrument__scale_min", "instrument__scale_max",
+            "stamped", "tallied",
         )
         .get(pk=session_id)
     )  # fmt: skip
+    if tallies.needs_publish(session):
+        tallies.publish(session_id)
     participants = Participant.objects.filter(session_id=session_id).count()
     answered = dict(
         Response.objects.filter(session_id=session_id)

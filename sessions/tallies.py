@@ -10,9 +10,16 @@ replaced by its current counts only when
    otherwise leave one person's answer as the whole step.
 
 Until then every screen, the PDF and the CSV keep the old counts. How many have answered
-("x van y") moves live: it tells that someone answered, never what. Everything here runs inside
-the transaction that stores the answer, so the shown counts and the answers never disagree
-about what was stored.
+("x van y") moves live: it tells that someone answered, never what.
+
+A tap does no tally work: it stamps its answer with the session's next version
+(``Response.seq``; answers.py). Whoever reads results first brings the tallies up to date
+(``publish``, called by results.session_results): the participants stamped after a tally's
+own ``seq``, plus those listed in ``pending`` (who left, or moved to another group), are the
+ones changed since. Publishing holds the session row's lock, which every change to an answer
+takes too before it commits, so the answers it counts are exactly those stamped up to the
+version it read. With the screens re-rendering a few times a second, a room's taps are
+counted a burst at a time instead of one query-heavy step per tap.
 """
 
 from __future__ import annotations
@@ -20,10 +27,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
+
+from instruments.models import Item
 
 from . import lifecycle
-from .models import Participant, PriorityChoice, Response, Tally
+from .models import Participant, PriorityChoice, Response, Session, Tally
 from .stats import MIN_RESPONDENTS
 
 #: Fewest participants whose changes a screen may show in one step (the same 3 as the floor).
@@ -36,20 +45,102 @@ DONT_KNOW = "?"
 def record(
     session_id: int, item_id: int | None, participant_ids: Iterable[int], *, statement: bool
 ) -> None:
-    """Note who changed an answer to this question; publish when the rule allows.
+    """List participants as changed on this question when no stamped answer says so: picks in
+    a vote, a participant who left, or one who moved to another group. The next ``publish``
+    counts them. Call it inside the transaction that stored the change.
 
-    ``item_id`` None is the session's own priority vote; ``statement`` says whether the item is
-    a scored statement (else a pick). Call it inside the transaction that stored the change.
+    ``item_id`` None is the session's own priority vote; ``statement`` is kept for callers.
     """
+    # The session row first, as publish() takes it, so the two never wait for each other's
+    # locks in the opposite order (PostgreSQL; SQLite has one writer at a time anyway).
+    Session.objects.filter(pk=session_id).update(stamped=F("version") + 1)
     tally = _locked_tally(session_id, item_id)
-    pending = set(tally.pending) | set(participant_ids)
-    tally.pending = sorted(pending)
-    if len(pending) >= MIN_STEP:
-        current = current_counts(session_id, item_id, statement=statement)
+    tally.pending = sorted(set(tally.pending) | set(participant_ids))
+    tally.save(update_fields=["pending"])
+
+
+def needs_publish(session: Session) -> bool:
+    return session.stamped > session.tallied
+
+
+def publish(session_id: int) -> None:
+    """Bring every question's shown counts up to date, as far as the rule allows.
+
+    Only needed when an answer changed since the last time (``Session.stamped``, set with
+    every change to an answer, is above ``Session.tallied``): callers that read the session
+    row anyway check that first (``needs_publish``). One transaction reads what changed since
+    and the counts of the questions that may step.
+    """
+    with transaction.atomic():
+        version, stamped, tallied = (
+            Session.objects.select_for_update()
+            .filter(pk=session_id)
+            .values_list("version", "stamped", "tallied")
+            .get()
+        )
+        if stamped <= tallied:  # another reader was first
+            return
+        _publish(session_id, version, tallied)
+        Session.objects.filter(pk=session_id).update(tallied=version, stamped=version)
+
+
+def _publish(session_id: int, version: int, tallied: int) -> None:
+    tallies = {t.item_id: t for t in Tally.objects.filter(session_id=session_id)}
+    since = min([tallied] + [t.seq for t in tallies.values()])
+    changed: dict[int, set[int]] = {}
+    for item_id, participant_id, seq in Response.objects.filter(
+        session_id=session_id, seq__gt=since
+    ).values_list("item_id", "participant_id", "seq"):
+        tally = tallies.get(item_id)
+        if tally is None or seq > tally.seq:
+            changed.setdefault(item_id, set()).add(participant_id)
+    # A question without a tally has counted nobody yet: everyone who answered it is pending.
+    new = [item_id for item_id in changed if item_id not in tallies]
+    for item_id, participant_id in Response.objects.filter(
+        session_id=session_id, item_id__in=new
+    ).values_list("item_id", "participant_id"):
+        changed[item_id].add(participant_id)
+    pending = {item_id: set(who) for item_id, who in changed.items()}
+    for item_id, tally in tallies.items():
+        if tally.pending:
+            pending.setdefault(item_id, set()).update(tally.pending)
+    ready = [item_id for item_id, who in pending.items() if len(who) >= MIN_STEP]
+    statements = {item_id for item_id in ready if item_id in changed}
+    listed_only = [item_id for item_id in ready if item_id is not None and item_id not in changed]
+    if listed_only:  # someone left or moved: a statement, or a priority question
+        statements |= set(
+            Item.objects.filter(pk__in=listed_only, kind=Item.Kind.STATEMENT).values_list(
+                "pk", flat=True
+            )
+        )
+    counts = _statement_counts(session_id, statements)
+    for item_id in ready:
+        statement = item_id in statements
+        tally = tallies.get(item_id) or Tally(session_id=session_id, item_id=item_id)
+        current = (
+            counts.get(item_id, {})
+            if statement
+            else current_counts(session_id, item_id, statement=False)
+        )
         if step_allowed(tally.shown, current, statement=statement):
-            tally.shown = current
-            tally.pending = []
-    tally.save(update_fields=["shown", "pending"])
+            tally.shown, tally.pending, tally.seq = current, [], version
+            tally.save()
+
+
+def _statement_counts(session_id: int, item_ids: set[int]) -> dict[int, dict]:
+    """``current_counts`` of several statements in one query."""
+    counts: dict[int, dict[str, dict[str, int]]] = {item_id: {} for item_id in item_ids}
+    if not item_ids:
+        return counts
+    for item_id, partner_type, value, n in (
+        Response.objects.filter(session_id=session_id, item_id__in=item_ids)
+        .values_list("item_id", "participant__partner_type", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        key = DONT_KNOW if value is None else str(value)
+        counts[item_id].setdefault(partner_type, {})[key] = n
+    return counts
 
 
 def withdraw(participant: Participant) -> None:
@@ -150,18 +241,21 @@ def publish_all(session_id: int) -> None:
     """Show every question's stored counts as they are, skipping the rule.
 
     Only for answers that were loaded in bulk, where nobody watched them arrive one by one
-    (test and demo data): a live session always goes through ``record``.
+    (test and demo data): a live session always goes through ``publish``.
     """
     keys = set(Response.objects.filter(session_id=session_id).values_list("item_id", flat=True))
     picks = set(
         PriorityChoice.objects.filter(session_id=session_id).values_list("item_id", flat=True)
     )
     with transaction.atomic():
+        version = Session.objects.filter(pk=session_id).values_list("version", flat=True).get()
         for item_id, statement in [(i, True) for i in keys] + [(i, False) for i in picks]:
             tally = _locked_tally(session_id, item_id)
             tally.shown = current_counts(session_id, item_id, statement=statement)
             tally.pending = []
-            tally.save(update_fields=["shown", "pending"])
+            tally.seq = version
+            tally.save(update_fields=["shown", "pending", "seq"])
+        Session.objects.filter(pk=session_id).update(tallied=version, stamped=version)
 
 
 def shown_for_session(session_id: int) -> dict[int | None, dict]:
@@ -170,8 +264,6 @@ def shown_for_session(session_id: int) -> dict[int | None, dict]:
 
 
 def _locked_tally(session_id: int, item_id: int | None) -> Tally:
-    # The row lock (PostgreSQL) makes concurrent taps on one question take turns here; SQLite
-    # already holds the database's write lock, taken when the answer was stored.
     tally, _created = Tally.objects.select_for_update().get_or_create(
         session_id=session_id, item_id=item_id
     )

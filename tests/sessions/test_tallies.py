@@ -5,7 +5,7 @@ import random
 import pytest
 
 from sessions import answers, lifecycle, participation, report, tallies
-from sessions.models import Participant, Response, Tally
+from sessions.models import Participant, Response, Session, Tally
 from sessions.results import session_results
 from tests.builders import join_phones, statements_of, theme_statements
 
@@ -92,6 +92,7 @@ def test_changes_that_cancel_out_to_one_answer_are_held_back(scoring_session, lo
     a, b, c, d, e = join_phones(scoring_session, 5)
     for phone, value in ((a, "3"), (b, "4"), (c, "4")):
         answers.answer(phone, item.pk, value)
+    assert shown_state(scoring_session)[item.pk][0] == (0, 0, 1, 2, 0)  # a screen looked
     answers.answer(a, item.pk, "4")  # a: 3 → 4
     answers.answer(b, item.pk, "3")  # b: 4 → 3, cancelling a's move
     answers.answer(d, item.pk, "5")  # three changed, but the step is d's 5 alone
@@ -135,6 +136,7 @@ def test_a_withdrawn_participant_leaves_the_results_with_the_next_step(scoring_s
     phones = join_phones(scoring_session, 6)
     for phone in phones[:3]:
         answers.answer(phone, item.pk, "2")
+    assert shown_state(scoring_session)[item.pk][0] == (0, 3, 0, 0, 0)  # a screen looked
     tallies.withdraw(phones[0])
     assert not Participant.objects.filter(pk=phones[0].pk).exists()
     assert not Response.objects.filter(participant_id=phones[0].pk).exists()
@@ -149,11 +151,43 @@ def test_a_withdrawn_participant_leaves_the_results_with_the_next_step(scoring_s
 def test_tallies_hold_counts_and_participant_ids_only(scoring_session, lob):
     item = theme_statements(lob.themes.first())[0]
     phones = join_phones(scoring_session, 4)
-    for phone in phones:
+    for phone in phones[:3]:
         answers.answer(phone, item.pk, "4")
+    shown_state(scoring_session)  # a screen looked
+    answers.answer(phones[3], item.pk, "4")
+    left = phones[0].pk
+    tallies.withdraw(phones[0])
+    shown_state(scoring_session)
     tally = Tally.objects.get(session=scoring_session, item=item)
     assert tally.shown == {"": {"4": 3}}
-    assert tally.pending == [phones[3].pk]
+    # Who left is listed until a step counts them; who answered is known from the stamps.
+    assert tally.pending == [left]
+    assert tally.seq < Response.objects.get(participant=phones[3], item=item).seq
+
+
+def test_a_tap_does_no_tally_work_and_the_next_read_counts_it(scoring_session, lob):
+    item = theme_statements(lob.themes.first())[0]
+    phones = join_phones(scoring_session, 3)
+    for phone in phones:
+        answers.answer(phone, item.pk, "2")
+    assert not Tally.objects.filter(session=scoring_session).exists()
+    assert shown_state(scoring_session)[item.pk][0] == (0, 3, 0, 0, 0)
+    tally = Tally.objects.get(session=scoring_session, item=item)
+    assert tally.seq == Session.objects.get(pk=scoring_session.pk).tallied
+    assert tally.seq == max(Response.objects.filter(item=item).values_list("seq", flat=True))
+
+
+def test_answers_stamped_before_the_last_step_are_not_pending_again(scoring_session, lob):
+    # Three answers make a step; three more must change it again, not one more plus the three
+    # that were counted already.
+    item = theme_statements(lob.themes.first())[0]
+    phones = join_phones(scoring_session, 5)
+    for phone in phones[:3]:
+        answers.answer(phone, item.pk, "2")
+    assert shown_state(scoring_session)[item.pk][0] == (0, 3, 0, 0, 0)
+    answers.answer(phones[3], item.pk, "5")
+    answers.answer(phones[4], item.pk, "5")
+    assert shown_state(scoring_session)[item.pk][0] == (0, 3, 0, 0, 0)
 
 
 # The breakdown by partner type: nothing can be subtracted --------------------------------------
@@ -238,8 +272,11 @@ def test_every_score_is_in_some_shown_group(alice, lob, seed):
 
 def test_the_report_says_how_many_answers_wait_for_a_step(scoring_session, lob):
     item = theme_statements(lob.themes.first())[0]
-    for phone in join_phones(scoring_session, 4):
+    phones = join_phones(scoring_session, 4)
+    for phone in phones[:3]:
         answers.answer(phone, item.pk, "4")
+    shown_state(scoring_session)  # a screen looked
+    answers.answer(phones[3], item.pk, "4")
     context = report.report_context(scoring_session)
     assert context["held_back"] == 1
     assert "1 antwoord staat niet in de cijfers" in report.render_html(scoring_session)
