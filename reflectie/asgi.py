@@ -11,17 +11,23 @@ django.setup(set_prefix=False)
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from reflectie.forwarded import TrustedProxies  # noqa: E402
 from reflectie.http_threads import ThreadPoolHandler  # noqa: E402
 from reflectie.outages import OutageGuard  # noqa: E402
 from sessions.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": ThreadPoolHandler(),
-        # Outermost, so an outage while looking up the login ends the socket cleanly too.
-        "websocket": OutageGuard(
-            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
-        ),
-    }
+# Outermost: behind our own reverse proxy, the client's address is the one it forwarded.
+application = TrustedProxies(
+    ProtocolTypeRouter(
+        {
+            "http": ThreadPoolHandler(),
+            # Outermost for sockets, so an outage while looking up the login ends them cleanly.
+            "websocket": OutageGuard(
+                AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            ),
+        }
+    ),
+    settings.TRUSTED_PROXIES,
 )

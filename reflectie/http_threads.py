@@ -143,9 +143,8 @@ class ThreadPoolHandler(base.BaseHandler):
 
     async def send_busy(self, scope, send) -> None:
         with translation.override(language_of(scope)):
-            text = _(
-                "Het is even te druk. Je antwoord is niet opgeslagen; we proberen het zo opnieuw."
-            )
+            # Phones retry a refused tap by themselves; a page load shows this.
+            text = _("Het is even te druk. Probeer het over een paar tellen opnieuw.")
         response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = str(RETRY_AFTER)
         response["Cache-Control"] = "no-store"

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from . import netinfo
+from . import forwarded, netinfo
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,7 +150,7 @@ HTTP_THREADS = env_int("REFLECTIE_HTTP_THREADS", 8)
 HTTP_QUEUE = env_int("REFLECTIE_HTTP_QUEUE", 200)
 # Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
 # (reflectie/forwarded.py); empty: no one's.
-TRUSTED_PROXIES_SETTING = env_str("REFLECTIE_TRUSTED_PROXIES")
+TRUSTED_PROXIES = forwarded.trusted_from_env(env_str("REFLECTIE_TRUSTED_PROXIES"))
 
 INSTALLED_APPS = [
     "daphne",
@@ -289,8 +289,10 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-    # Behind a reverse proxy that terminates TLS and says so in this header.
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Behind a reverse proxy that terminates TLS and says so in this header. With the proxies
+    # named in REFLECTIE_TRUSTED_PROXIES the scheme comes from them alone (forwarded.py).
+    if not TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
 # Error pages, also Django's technical ones in development, never show credentials.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "reflectie.errorpages.CredentialsFilter"

@@ -4,6 +4,7 @@ until the tap is stored. Nothing is ever shown as saved that is not.
 """
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -122,6 +123,32 @@ class TapDuringABlipTests(LiveServerTests):
                 assert problems == [], problems
             except BaseException:
                 save_screenshots("blip-503", {"phone": page})
+                raise
+
+    def test_a_busy_servers_retry_after_is_waited_out(self):
+        # A server past its capacity answers 503 with Retry-After (reflectie/http_threads.py):
+        # the phone waits at least most of that (jitter spreads a room's phones), then sends.
+        problems: list[str] = []
+        sent = []
+
+        def busy_once(route):
+            sent.append(time.monotonic())
+            if len(sent) == 1:
+                route.fulfill(status=503, headers={"Retry-After": "3"}, body="te druk")
+            else:
+                route.continue_()
+
+        with chromium() as browser:
+            page = self.open_phone(browser, problems)
+            try:
+                page.route("**/answer/", busy_once)
+                self.tap_4(page)
+                self.wait_stored(page, [4])
+                assert len(sent) == 2
+                assert sent[1] - sent[0] >= 3 * 0.75 - 0.1, sent
+                assert problems == [], problems
+            except BaseException:
+                save_screenshots("blip-retry-after", {"phone": page})
                 raise
 
     def test_a_new_stage_waits_until_the_unsaved_tap_is_stored(self):

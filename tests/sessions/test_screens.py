@@ -313,3 +313,48 @@ def test_the_trend_follows_a_change_in_the_previous_session(partnership, alice, 
     lifecycle.change(previous)
     _v, after = screens.render_screen(partnership.pk, "facilitator")
     assert "vorige keer 3,3" in after[f"theme-{visie.pk}-summary"]
+
+
+# Statements' fragments kept per worker --------------------------------------------------------
+
+
+@pytest.mark.parametrize("view", screens.VIEWS)
+def test_kept_fragments_are_what_a_fresh_render_gives(all_at_once_session, lob, view, monkeypatch):
+    phones = join_phones(all_at_once_session, 4)
+    items = statements_of(lob)[:2]
+    screens.render_screen(all_at_once_session.pk, view)  # fills the kept fragments
+    for phone, value in zip(phones, "1245", strict=True):
+        answers.answer(phone, items[0].pk, value)
+    lifecycle.set_revealed(all_at_once_session, items[0].theme_id, True)
+    _v, kept = screens.render_screen(all_at_once_session.pk, view)
+    monkeypatch.setattr(screens, "_kept", screens.OrderedDict())
+    _v, fresh = screens.render_screen(all_at_once_session.pk, view)
+    assert kept == fresh
+    assert "3,0" in kept[f"item-{items[0].pk}"]  # the mean of 1, 2, 4 and 5
+
+
+def test_a_tap_renders_only_the_statement_it_changed(all_at_once_session, lob, monkeypatch):
+    phones = join_phones(all_at_once_session, 3)
+    item = statements_of(lob)[0]
+    screens.render_screen(all_at_once_session.pk, "facilitator")
+    rendered = []
+    original = screens.render_to_string
+
+    def counting(template, context):
+        rendered.append(template)
+        return original(template, context)
+
+    monkeypatch.setattr(screens, "render_to_string", counting)
+    answers.answer(phones[0], item.pk, "4")
+    screens.render_screen(all_at_once_session.pk, "facilitator")
+    assert rendered.count(screens.FRAGMENTS + "item.html") == 1
+
+
+def test_kept_fragments_are_per_language(all_at_once_session, lob):
+    item = statements_of(lob)[0]
+    all_at_once_session.language = "en"
+    all_at_once_session.save(update_fields=["language"])
+    _v, english = screens.render_screen(all_at_once_session.pk, "projector")
+    Session.objects.filter(pk=all_at_once_session.pk).update(language="nl")
+    _v, dutch = screens.render_screen(all_at_once_session.pk, "projector")
+    assert english[f"item-{item.pk}"] != dutch[f"item-{item.pk}"]

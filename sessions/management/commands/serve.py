@@ -25,9 +25,6 @@ def server_argv(host: str, port: int) -> list[str]:
     access_log = os.environ.get("ACCESS_LOG")
     if access_log:
         argv += ["--access-log", access_log]
-    if os.environ.get("PROXY_HEADERS"):
-        # Only behind a reverse proxy: otherwise anyone could claim any client address.
-        argv.append("--proxy-headers")
     argv.append("reflectie.asgi:application")
     return argv
 
