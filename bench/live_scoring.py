@@ -1,36 +1,52 @@
 """Live scoring: many phones score the statements while the facilitator's screen follows.
 
-Each phone is a real HTTP client with its own cookie jar: it opens the join page (CSRF cookie and
-form token), joins (device cookie), holds the phone WebSocket like the real page does, and then
-posts its scores one by one as htmx would (`HX-Request`, `X-CSRFToken`), at seeded random moments
-spread over the run. One logged-in facilitator holds the screen WebSocket.
+Each phone (bench/phone.py) behaves as the real one: it opens the join link, joins ("Meedoen"),
+loads its page and the static files a fresh phone fetches, holds its own receive-only WebSocket
+(and so never polls), and then posts its scores one by one as htmx does, at seeded random
+moments spread over the run, waiting for one answer before it sends the next. A 503 is waited
+out (Retry-After) and the same tap sent again; so are other 5xx, dropped connections and
+time-outs, for at most `--tap-patience` seconds. One logged-in facilitator holds the screen's
+WebSocket.
+
+Phones join all at once before the taps start (`--join-seconds 0`, the default), or at random
+moments in the first `--join-seconds` of the run, each then spreading its taps over the rest.
+
+Per tap the run records when it was first sent (the person's tap), each attempt, and when its 2xx
+came back. Afterwards the database is read: every stored answer by participant (their device
+token's SHA-256) and statement. So per phone and statement:
+
+    answered            a 2xx came back (after the phone's own retries)
+    stored              the database has the answer
+    doubled             more than one row (the unique constraint should make this impossible)
+    lost                answered, but not stored (or stored with another value)
+    stored_unanswered   stored, but the phone never got its 2xx: "a tap stored without its answer"
 
 A tap is "shown" when the facilitator socket first receives a fragment of that statement
-(`id="item-<id>"`) whose respondent count (`data-respondents`) is at least the tap's rank: the
-number of taps on that statement acknowledged up to and including this one. Each phone answers each
-statement once, so count N on a statement means its N-th answer is on the screen. The latency of
-a tap is the time from just before its POST is sent to that fragment's arrival; both clocks are
-this process's. A tap that got a 2xx but is never shown within the settle time is lost; the
-database is checked afterwards as well (every statement must have one answer per phone).
+(`id="item-<id>"`) whose respondent count (`data-respondents`) is at least the tap's rank among
+the answered taps on that statement (ordered by when their answer came). Tap → screen is the
+time from the first attempt to that fragment; both clocks are this process's.
 """
 
 import asyncio
+import bisect
+import hashlib
 import random
 import re
 import statistics
 import time
-from collections import defaultdict
-from dataclasses import dataclass
+from collections import Counter, defaultdict
 
-import httpx
 from websockets.asyncio.client import connect as ws_connect
 
-from .report import Result, ms, percentile, spread
-from .server import BenchServer
+from .phone import SCORES, Phone, Tally, Tap
+from .report import Result, ms, percentile
+from .sampling import Sampler, cpu_line
+from .server import HOST, BenchServer
+from .wire import Pool, form
 
 TITLE = "Live scoring"
-SCORES = "12345"
-PARTNER_TYPES = ["vo", "mbo", "ho", "gemeente", "bedrijf", "maatschappelijk", "anders"]
+DEFAULTS = {"phones": 100, "seconds": 60.0, "join_seconds": 0.0}
+READING = 5.0  # seconds a phone that just joined reads before its first tap
 
 # The start tag of a statement's fragment, and the respondent count in it.
 ITEM_TAG = re.compile(r'<[^<>]*(?<![\w-])id="item-(\d+)"[^<>]*>')
@@ -43,9 +59,15 @@ FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken"\s+value="([^"]+)"')
 
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("live scoring")
-    group.add_argument("--phones", type=int, default=100, help="simulated phones (default 100)")
+    group.add_argument("--phones", type=int, help="simulated phones (default 100; presets differ)")
     group.add_argument(
-        "--seconds", type=float, default=60.0, help="time over which the taps are spread (60)"
+        "--seconds", type=float, help="length of the run: the taps are spread over it (60)"
+    )
+    group.add_argument(
+        "--join-seconds",
+        type=float,
+        help="phones join at random moments in the first N s of the run; 0: all at once before "
+        "it (default 0; live_scoring_1000: 60)",
     )
     group.add_argument("--seed", type=int, default=2025, help="seed for tap moments and scores")
     group.add_argument(
@@ -55,10 +77,32 @@ def add_arguments(parser) -> None:
         help="seconds after the last tap to wait for the screen",
     )
     group.add_argument(
+        "--tap-patience",
+        type=float,
+        default=60.0,
+        help="seconds a phone keeps sending one tap again before it gives up (60)",
+    )
+    group.add_argument(
+        "--goal-http-p95",
+        type=float,
+        help="report the HTTP p95 (retries in) against this many ms (live_scoring_1000: 500)",
+    )
+    group.add_argument(
+        "--goal-screen-p95",
+        type=float,
+        help="report the tap → screen p95 against this many ms (300: 150; 1000: 1000)",
+    )
+    group.add_argument(
         "--no-phone-sockets",
         dest="phone_sockets",
         action="store_false",
-        help="phones do not hold their (receive-only) WebSocket",
+        help="phones hold no WebSocket and poll their stage every 4 s instead",
+    )
+    group.add_argument(
+        "--no-phone-assets",
+        dest="phone_assets",
+        action="store_false",
+        help="phones do not fetch the static files their pages name",
     )
 
 
@@ -84,33 +128,12 @@ def respondent_counts(html: str) -> tuple[dict[int, int], bool]:
     return counts, used_text
 
 
-def form_token(html: str) -> str | None:
-    found = FORM_TOKEN.search(html)
-    return found.group(1) if found else None
-
-
-@dataclass
-class Tap:
-    phone: int
-    item: int
-    value: str
-    planned: float
-    sent: float | None = None
-    acked: float | None = None
-    status: int | None = None
-    error: str | None = None
-    shown: float | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-
 class Screen:
     """The facilitator's WebSocket: records when each statement's respondent count went up."""
 
     def __init__(self):
-        self.events: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        self.moments: dict[int, list[float]] = defaultdict(list)
+        self.counts: dict[int, list[int]] = defaultdict(list)
         self.latest: dict[int, int] = {}
         self.messages = 0
         self.bytes = 0
@@ -137,7 +160,8 @@ class Screen:
                         self.went_down += 1
                     if before is None or count > before:
                         self.latest[item] = count
-                        self.events[item].append((now, count))
+                        self.moments[item].append(now)
+                        self.counts[item].append(count)
                 self.changed.set()
         except Exception as exc:  # noqa: BLE001 - reported, not raised
             self.closed = f"{type(exc).__name__}: {exc}"
@@ -145,161 +169,123 @@ class Screen:
             self.closed = f"closed by the server ({ws.close_code})"
 
     def first_shown(self, item: int, rank: int, not_before: float) -> float | None:
-        for moment, count in self.events.get(item, ()):
-            if moment >= not_before and count >= rank:
-                return moment
-        return None
+        """The first moment at or after `not_before` that the count reached `rank`. Both the
+        moments and the counts of a statement only go up, so this is two bisections."""
+        moments, counts = self.moments.get(item, []), self.counts.get(item, [])
+        index = max(bisect.bisect_left(counts, rank), bisect.bisect_left(moments, not_before))
+        return moments[index] if index < len(moments) else None
 
 
-class Phone:
-    def __init__(self, index: int, base_url: str, code: str):
-        self.index = index
-        self.base_url = base_url
-        self.code = code
-        self.client = httpx.AsyncClient(
-            base_url=base_url,
-            timeout=httpx.Timeout(30.0),
-            headers={"User-Agent": f"reflectie-bench-phone/{index}"},
-        )
-        self.socket_task: asyncio.Task | None = None
-        self.socket_messages = 0
-        self.socket_error: str | None = None
-
-    async def join(self) -> None:
-        page = await self.client.get(f"/j/{self.code}/")
-        page.raise_for_status()
-        token = form_token(page.text) or self.client.cookies.get("csrftoken")
-        if not token:
-            raise RuntimeError("the join page set no CSRF token")
-        rng = random.Random(self.index)
-        done = await self.client.post(
-            f"/j/{self.code}/",
-            data={
-                "csrfmiddlewaretoken": token,
-                "partner_type": rng.choice(PARTNER_TYPES),
-            },
-            headers={"Origin": self.base_url, "Referer": f"{self.base_url}/j/{self.code}/"},
-            follow_redirects=True,
-        )
-        done.raise_for_status()
-        if not self.device_token:
-            raise RuntimeError(f"joining set no device cookie (ended on {done.url.path})")
-
-    @property
-    def device_token(self) -> str | None:
-        return self.client.cookies.get(f"reflectie_{self.code}")
-
-    async def open_socket(self, ws_url: str, opened: asyncio.Event | None = None) -> None:
-        try:
-            async with ws_connect(
-                f"{ws_url}/ws/s/{self.code}/",
-                additional_headers={"Cookie": f"reflectie_{self.code}={self.device_token}"},
-                origin=self.base_url,
-                open_timeout=30,
-            ) as ws:
-                if opened:
-                    opened.set()
-                async for _message in ws:
-                    self.socket_messages += 1
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - reported, not raised
-            self.socket_error = f"{type(exc).__name__}: {exc}"
-            if opened:
-                opened.set()
-
-    async def tap(self, tap: Tap) -> None:
-        headers = {
-            "HX-Request": "true",
-            "HX-Current-URL": f"{self.base_url}/s/{self.code}/",
-            "X-CSRFToken": self.client.cookies.get("csrftoken") or "",
-            "Origin": self.base_url,
-        }
-        tap.sent = time.perf_counter()
-        try:
-            response = await self.client.post(
-                f"/s/{self.code}/answer/", data={f"item-{tap.item}": tap.value}, headers=headers
-            )
-            await response.aread()
-        except httpx.HTTPError as exc:
-            tap.error = f"{type(exc).__name__}: {exc}"
-            return
-        tap.acked = time.perf_counter()
-        tap.status = response.status_code
-        if not tap.ok:
-            tap.error = f"HTTP {response.status_code}: {response.text[:200]}"
-
-    async def close(self) -> None:
-        if self.socket_task:
-            self.socket_task.cancel()
-            await asyncio.gather(self.socket_task, return_exceptions=True)
-        await self.client.aclose()
-
-
-def plan(phones: int, items: list[int], seconds: float, seed: int) -> list[list[Tap]]:
-    """Per phone its taps: every statement once, in order, at sorted random moments."""
+def plan(phones: int, items: list[int], seconds: float, join_seconds: float, seed: int):
+    """Per phone: when it joins, and its taps (every statement once, in order, at sorted random
+    moments after it joined). Moments in seconds from the start of the run."""
     plans = []
     for phone in range(phones):
         rng = random.Random(f"{seed}-{phone}")
-        moments = sorted(rng.uniform(0, seconds) for _ in items)
-        plans.append(
-            [
-                Tap(phone=phone, item=item, value=rng.choice(SCORES), planned=moment)
-                for item, moment in zip(items, moments, strict=True)
-            ]
-        )
+        joins = rng.uniform(0, join_seconds) if join_seconds > 0 else 0.0
+        first = joins + READING if join_seconds > 0 else 0.0
+        moments = sorted(rng.uniform(first, max(seconds, first)) for _ in items)
+        taps = [
+            Tap(phone=phone, item=item, value=rng.choice(SCORES), planned=moment)
+            for item, moment in zip(items, moments, strict=True)
+        ]
+        plans.append((joins, taps))
     return plans
 
 
-async def run_phone(phone: Phone, taps: list[Tap], start: float) -> None:
-    """Tap at the planned moments; a phone waits for one answer before it sends the next."""
-    for tap in taps:
-        delay = start + tap.planned - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        await phone.tap(tap)
-
-
-async def login(base_url: str, username: str, password: str) -> str:
-    async with httpx.AsyncClient(base_url=base_url, timeout=30.0) as client:
-        page = await client.get("/accounts/login/")
-        page.raise_for_status()
-        token = form_token(page.text) or client.cookies.get("csrftoken")
-        done = await client.post(
-            "/accounts/login/",
-            data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-            headers={"Origin": base_url, "Referer": f"{base_url}/accounts/login/"},
-        )
-        session_cookie = client.cookies.get("sessionid")
-        if done.status_code != 302 or not session_cookie:
-            raise RuntimeError(f"facilitator login failed: HTTP {done.status_code}")
-        return session_cookie
+async def login(pool: Pool, username: str, password: str) -> str:
+    """The facilitator's session cookie."""
+    page = await pool.request("GET", "/accounts/login/")
+    cookies = dict(c.split(";", 1)[0].split("=", 1) for c in page.set_cookies)
+    found = FORM_TOKEN.search(page.text())
+    token = found.group(1) if found else cookies.get("csrftoken", "")
+    origin = f"http://{pool.authority}"
+    done = await pool.request(
+        "POST",
+        "/accounts/login/",
+        {
+            "Cookie": f"csrftoken={cookies.get('csrftoken', '')}",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": origin,
+            "Referer": f"{origin}/accounts/login/",
+        },
+        form({"username": username, "password": password, "csrfmiddlewaretoken": token}),
+    )
+    cookies.update(dict(c.split(";", 1)[0].split("=", 1) for c in done.set_cookies))
+    if done.status != 302 or not cookies.get("sessionid"):
+        raise RuntimeError(f"facilitator login failed: HTTP {done.status}")
+    return cookies["sessionid"]
 
 
 async def loop_lag(samples: list[float], stop: asyncio.Event, every: float = 0.05) -> None:
-    """How late this process's event loop wakes up: a check on the client's own timing."""
+    """How late this process's event loop wakes up: a check on the generator's own timing."""
     while not stop.is_set():
         before = time.perf_counter()
         await asyncio.sleep(every)
         samples.append(time.perf_counter() - before - every)
 
 
+def three(values: list[float]) -> str:
+    """p50 / p95 / p99 of durations in seconds, in milliseconds."""
+    if not values:
+        return "n/a (nothing measured)"
+    return " / ".join(ms(percentile(values, p)) for p in (50, 95, 99))
+
+
+def series(pairs: list[tuple[float, float]], bucket: float, start: float) -> list[float | None]:
+    """p95 of the values per `bucket` seconds, by the moment each was measured from."""
+    buckets: dict[int, list[float]] = defaultdict(list)
+    for moment, value in pairs:
+        buckets[int((moment - start) // bucket)].append(value)
+    if not buckets:
+        return []
+    return [percentile(buckets[i], 95) if buckets.get(i) else None for i in range(max(buckets) + 1)]
+
+
+def series_line(values: list[float | None], overall: list[float]) -> str:
+    shown = " / ".join("–" if v is None else f"{v * 1000:.0f}" for v in values) + " ms"
+    real = [v for v in values if v is not None]
+    if real and overall:
+        shown += f" (worst {max(real) / percentile(overall, 95):.2f}× the run's p95)"
+    return shown
+
+
+def goal_line(value: float, goal_ms: float | None) -> str | None:
+    if goal_ms is None:
+        return None
+    ratio = value * 1000 / goal_ms
+    return (
+        f"{ms(value)} against ≤ {goal_ms:g} ms: {ratio:.2f}× ({'met' if ratio <= 1 else 'not met'})"
+    )
+
+
 async def measure(server: BenchServer, args) -> Result:
+    phones_n, seconds, join_seconds = args.phones, args.seconds, args.join_seconds
     live = server.create_live_session()
     items: list[int] = live["item_ids"]
+    joining = (
+        f"joining at random moments in the first {round(join_seconds, 1):g} s"
+        if join_seconds > 0
+        else "all joined before the first tap"
+    )
     result = Result(
-        title=f"{TITLE}: {args.phones} phones × {len(items)} statements over {args.seconds:g} s",
+        title=f"{TITLE}: {phones_n} phones × {len(items)} statements over {seconds:g} s"
+        + (f", joining in the first {round(join_seconds, 1):g} s" if join_seconds > 0 else ""),
         setup=(
             f"Instrument {live['instrument']}, scoring mode “all”, seed {args.seed}; one daphne "
-            "process (SQLite, in-memory channel layer, production mode as `make run`) on "
-            "127.0.0.1; "
-            f"phone sockets {'on' if args.phone_sockets else 'off'}."
+            "process as `make run` starts it (SQLite, in-memory channel layer, production mode) "
+            f"on 127.0.0.1. Phones {joining}; "
+            f"phone sockets {'on (no polling)' if args.phone_sockets else 'off (polls every 4 s)'}"
+            f"; static files {'fetched once per phone' if args.phone_assets else 'not fetched'}; "
+            f"a tap is retried for up to {args.tap_patience:g} s."
         ),
     )
+    pool = Pool(HOST, server.port)
+    tally = Tally()
 
     # The facilitator's screen first, so it sees everything from its snapshot on.
     screen = Screen()
-    session_cookie = await login(server.base_url, live["username"], live["password"])
+    session_cookie = await login(pool, live["username"], live["password"])
     screen_ws = await ws_connect(
         f"{server.ws_url}/ws/sessies/{live['session_id']}/facilitator/",
         additional_headers={"Cookie": f"sessionid={session_cookie}"},
@@ -317,42 +303,63 @@ async def measure(server: BenchServer, args) -> Result:
             f'{len(items)} statements (looked for id="item-<id>" with data-respondents).'
         )
 
-    phones = [Phone(i, server.base_url, live["code"]) for i in range(args.phones)]
-    try:
-        joined_at = time.perf_counter()
-        joins = await asyncio.gather(*(p.join() for p in phones), return_exceptions=True)
-        join_seconds = time.perf_counter() - joined_at
-        join_errors = [repr(e) for e in joins if isinstance(e, BaseException)]
-        if args.phone_sockets:
-            opened = []
-            for phone in phones:
-                if phone.device_token:
-                    event = asyncio.Event()
-                    opened.append(event)
-                    phone.socket_task = asyncio.create_task(phone.open_socket(server.ws_url, event))
-            await asyncio.wait_for(asyncio.gather(*(e.wait() for e in opened)), timeout=60)
-        await asyncio.sleep(1.0)  # let the screen show the joins before the taps start
+    plans = plan(phones_n, items, seconds, join_seconds, args.seed)
+    phones = [
+        Phone(i, pool, live["code"], tally, assets=args.phone_assets) for i in range(phones_n)
+    ]
+    sampler = Sampler(server.pid)
+    lag: list[float] = []
+    stop_lag = asyncio.Event()
+    lag_task = asyncio.create_task(loop_lag(lag, stop_lag))
+    sampler.start()
 
-        plans = plan(args.phones, items, args.seconds, args.seed)
-        runnable = [
-            (phone, taps) for phone, taps in zip(phones, plans, strict=True) if phone.device_token
-        ]
-        lag: list[float] = []
-        stop_lag = asyncio.Event()
-        lag_task = asyncio.create_task(loop_lag(lag, stop_lag))
-        cpu_before = server.cpu_seconds()
-        start = time.perf_counter() + 0.2
-        await asyncio.gather(*(run_phone(phone, taps, start) for phone, taps in runnable))
-        taps_done = time.perf_counter()
+    async def enter(phone: Phone, give_up_at: float) -> None:
+        await phone.join(give_up_at)
+        if phone.joined and args.phone_sockets:
+            phone.start_socket()
+        elif phone.joined:
+            phone.start_polling()
 
-        # Give the screen until `settle` seconds after the last tap to show every stored answer.
-        taps = [tap for _phone, phone_taps in runnable for tap in phone_taps]
-        acked_per_item: dict[int, int] = defaultdict(int)
+    async def run_phone(phone: Phone, joins: float, taps: list[Tap], start: float) -> None:
+        if join_seconds > 0:
+            await asyncio.sleep(max(0.0, start + joins - time.perf_counter()))
+            await enter(phone, time.perf_counter() + 60.0)
+        if not phone.joined:
+            return
         for tap in taps:
-            if tap.ok:
-                acked_per_item[tap.item] += 1
+            delay = start + tap.planned - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await phone.tap(tap, args.tap_patience)
+
+    try:
+        join_started = time.perf_counter()
+        if join_seconds <= 0:
+            await asyncio.gather(*(enter(p, join_started + 120.0) for p in phones))
+            joined_mark = sampler.sample()
+            await asyncio.sleep(1.0)  # let the screen show the joins before the taps start
+        else:
+            joined_mark = None
+        taps_mark = sampler.sample()
+        start = time.perf_counter() + 0.2
+        await asyncio.gather(
+            *(
+                run_phone(phone, joins, taps, start)
+                for phone, (joins, taps) in zip(phones, plans, strict=True)
+            )
+        )
+        taps_done = time.perf_counter()
+        join_wall = (
+            joined_mark.at - join_started
+            if joined_mark
+            else max((p.joined_at or start) for p in phones) - start
+        )
+
+        # Give the screen until `settle` seconds after the last tap to show every answer.
+        taps = [tap for _joins, phone_taps in plans for tap in phone_taps]
+        answered_per_item: Counter[int] = Counter(t.item for t in taps if t.ok)
         deadline = taps_done + args.settle
-        while any(screen.latest.get(item, -1) < n for item, n in acked_per_item.items()):
+        while any(screen.latest.get(item, -1) < n for item, n in answered_per_item.items()):
             remaining = deadline - time.perf_counter()
             if remaining <= 0:
                 break
@@ -362,17 +369,17 @@ async def measure(server: BenchServer, args) -> Result:
             except TimeoutError:
                 break
         settled = time.perf_counter()
-        cpu_after = server.cpu_seconds()
+        await sampler.stop()
         stop_lag.set()
         await lag_task
-        phone_socket_errors = [p.socket_error for p in phones if p.socket_error]
-        phone_socket_messages = sum(p.socket_messages for p in phones)
+        sockets_open_at_end = sum(p.socket_open for p in phones)
     finally:
         await asyncio.gather(*(p.close() for p in phones), return_exceptions=True)
+        await pool.close()
         await screen_ws.close()
         await asyncio.gather(listener, return_exceptions=True)
 
-    # Which fragment showed each tap: rank taps per statement in the order they were acknowledged.
+    # Which fragment showed each tap: rank taps per statement in the order they were answered.
     by_item: dict[int, list[Tap]] = defaultdict(list)
     for tap in taps:
         if tap.ok:
@@ -380,65 +387,218 @@ async def measure(server: BenchServer, args) -> Result:
     for item_taps in by_item.values():
         item_taps.sort(key=lambda t: t.acked)
         for rank, tap in enumerate(item_taps, start=1):
-            tap.shown = screen.first_shown(tap.item, rank, tap.sent)
+            tap.shown = screen.first_shown(tap.item, rank, tap.first_sent)
 
-    acked = [t for t in taps if t.ok]
-    failed = [t for t in taps if not t.ok]
-    lost = [t for t in acked if t.shown is None]
-    shown = [t for t in acked if t.shown is not None]
-    first_sent = min((t.sent for t in taps if t.sent is not None), default=start)
-    last_acked = max((t.acked for t in acked), default=first_sent)
-    tap_window = max(last_acked - first_sent, 1e-9)
-
-    db = server.response_counts(live["session_id"])
-    db_counts = {int(k): v for k, v in db["responses"].items()}
-    expected = len(runnable)
-    db_short = {
-        item: db_counts.get(item, 0) for item in items if db_counts.get(item, 0) != expected
+    # The database: every stored answer, by the phone whose token it was stored under.
+    db = server.answer_rows(live["session_id"])
+    phone_of = {
+        hashlib.sha256(p.device_token.encode()).hexdigest(): p.index
+        for p in phones
+        if p.device_token
     }
-    server.read_peak_rss()
+    stored: dict[tuple[int, int], tuple[int, int | None, int | None]] = {}
+    strangers = 0
+    for token_hash, item, n, low, high in db["rows"]:
+        phone = phone_of.get(token_hash)
+        if phone is None:
+            strangers += n
+        else:
+            stored[phone, item] = (n, low, high)
 
-    planned_rate = len(taps) / args.seconds if args.seconds else float("inf")
-    result.add("Phones joined", f"{len(runnable)} / {args.phones} in {join_seconds:.1f} s")
-    result.add("Taps acknowledged (2xx) / sent", f"{len(acked)} / {len(taps)}")
+    joined = [p for p in phones if p.joined]
+    sent = [t for t in taps if t.first_sent is not None]
+    answered = [t for t in sent if t.ok]
+    refused = [t for t in sent if not t.ok and not t.gave_up]
+    gave_up = [t for t in sent if t.gave_up]
+    doubled = [key for key, (n, _l, _h) in stored.items() if n > 1]
+    lost, wrong_value, stored_unanswered = [], [], []
+    for tap in sent:
+        row = stored.get((tap.phone, tap.item))
+        if tap.ok and row is None:
+            lost.append(tap)
+        elif tap.ok and not (row[1] == row[2] == int(tap.value)):
+            wrong_value.append(tap)
+        elif not tap.ok and row is not None:
+            stored_unanswered.append(tap)
+    not_shown = [t for t in answered if t.shown is None]
+    shown = [t for t in answered if t.shown is not None]
+    with_503 = [t for t in sent if t.got_503]
+    other_5xx = sum(
+        n for (_kind, status), n in tally.status.items() if status >= 500 and status != 503
+    )
+    got_503 = sum(n for (_kind, status), n in tally.status.items() if status == 503)
+    tap_503 = sum(t.got_503 for t in sent)
+    retried = [t for t in sent if t.attempts > 1]
+    timeouts = sum(t.timeouts for t in sent)
+    conn_errors = sum(t.conn_errors for t in sent)
+
+    first_sent = min((t.first_sent for t in sent), default=start)
+    last_acked = max((t.acked for t in answered), default=first_sent)
+    tap_window = max(last_acked - first_sent, 1e-9)
+    final_http = [t.acked - t.sent for t in answered]
+    whole_http = [t.acked - t.first_sent for t in answered]
+    to_screen = [t.shown - t.first_sent for t in shown]
+    bucket = 60.0 if seconds >= 180 else max(5.0, round(seconds / 6))
+    planned_window = max(
+        max(t.planned for t in taps) - min(t.planned for t in taps) if taps else 0.0, 1e-9
+    )
+
+    result.add(
+        "Phones joined (per phone: p50 / p95 / p99)",
+        f"{len(joined)} / {phones_n} in {join_wall:.1f} s "
+        f"({three([p.join_seconds for p in joined if p.join_seconds is not None])}); "
+        f"{db['participants']} participants in the database",
+    )
+    result.add(
+        "Taps sent / answered (2xx) / stored",
+        f"{len(sent)} / {len(answered)} / {len(stored)} (planned {len(taps)})",
+    )
+    result.add(
+        "Doubled / lost / stored without its answer",
+        f"{len(doubled)} / {len(lost)} / {len(stored_unanswered)}"
+        + (f" (and {len(wrong_value)} stored with another value)" if wrong_value else ""),
+    )
+    result.add(
+        "Refused (4xx) / gave up after retrying",
+        f"{len(refused)} / {len(gave_up)}",
+    )
+    result.add(
+        "503s received / taps that met one (all retried)",
+        f"{got_503} ({tap_503} on taps) / {len(with_503)}",
+    )
+    result.add("Other 5xx (must be 0)", str(other_5xx))
+    result.add(
+        "Taps sent again / time-outs / connection errors",
+        f"{len(retried)} / {timeouts} / {conn_errors}",
+    )
     result.add(
         "Taps per second",
-        f"{len(acked) / tap_window:.1f} achieved over {tap_window:.1f} s "
-        f"(planned {planned_rate:.1f})",
+        f"{len(answered) / tap_window:.1f} answered over {tap_window:.1f} s "
+        f"(planned {len(taps) / planned_window:.1f} over {planned_window:.1f} s)",
     )
-    result.add("HTTP answer time, median / p95", spread([t.acked - t.sent for t in acked]))
+    result.add("HTTP answer, last attempt: p50 / p95 / p99", three(final_http))
     result.add(
-        "Tap → facilitator socket, median / p95 / max",
-        spread([t.shown - t.sent for t in shown], with_max=True),
+        "HTTP answer from the first attempt (retries in): p50 / p95 / p99", three(whole_http)
+    )
+    result.add("Tap → facilitator screen: p50 / p95 / p99", three(to_screen))
+    result.add(
+        f"Tap → screen p95 per {bucket:g} s of the run",
+        series_line(
+            series([(t.first_sent, t.shown - t.first_sent) for t in shown], bucket, first_sent),
+            to_screen,
+        ),
     )
     result.add(
-        f"Lost taps (2xx, not shown within {args.settle:g} s after the last tap)", str(len(lost))
+        f"HTTP answer (retries in) p95 per {bucket:g} s",
+        series_line(
+            series([(t.first_sent, t.acked - t.first_sent) for t in answered], bucket, first_sent),
+            whole_http,
+        ),
+    )
+    if to_screen and (goal := goal_line(percentile(to_screen, 95), args.goal_screen_p95)):
+        result.add("Tap → screen p95 against the goal", goal)
+    if whole_http and (goal := goal_line(percentile(whole_http, 95), args.goal_http_p95)):
+        result.add("HTTP p95 (retries in) against the goal", goal)
+    result.add(
+        f"Not shown on the screen within {args.settle:g} s after the last tap", str(len(not_shown))
+    )
+
+    wall = settled - sampler.samples[0].at
+    server_cpu = sampler.server_cpu()
+    if joined_mark is not None and joined_mark.server_cpu is not None:
+        result.add(
+            "Server CPU while joining",
+            cpu_line(
+                joined_mark.server_cpu - sampler.samples[0].server_cpu,
+                joined_mark.at - sampler.samples[0].at,
+                len(joined),
+                "phone",
+            ),
+        )
+        last = sampler.samples[-1]
+        result.add(
+            "Server CPU while tapping (and settling)",
+            cpu_line(
+                last.server_cpu - taps_mark.server_cpu,
+                last.at - taps_mark.at,
+                len(sent),
+            ),
+        )
+    else:
+        result.add(
+            "Server CPU over the run (joins and taps)", cpu_line(server_cpu, wall, len(sent))
+        )
+    busiest = sampler.busiest("server_cpu", min(bucket, 10.0))
+    if busiest is not None:
+        result.add(
+            f"Server CPU, busiest {min(bucket, 10.0):g} s", f"{100 * busiest:.0f} % of one core"
+        )
+    peak_rss = sampler.hwm_kib or sampler.peak_rss_kib()
+    result.add(
+        "Server peak RSS (VmHWM) / peak threads",
+        f"{peak_rss / 1024:.0f} MiB / {sampler.peak_threads()}" if peak_rss else "n/a",
     )
     result.add(
-        "Database check (answers per statement)",
-        f"{len(items) - len(db_short)} / {len(items)} statements have {expected}"
-        f" answers; {db['participants']} participants",
+        "Load generator CPU (this process)",
+        cpu_line(sampler.own_cpu(), wall, len(sent))
+        + (
+            f"; event-loop lag p50 / p99 / max {ms(statistics.median(lag))} / "
+            f"{ms(percentile(lag, 99))} / {ms(max(lag))}"
+            if lag
+            else ""
+        ),
+    )
+    result.add(
+        "Generator's HTTP connections: opened / most in flight / stale replaced",
+        f"{pool.opened} / {pool.peak} / {pool.stale}",
     )
     result.add(
         "Facilitator socket traffic",
         f"{screen.messages} messages, {screen.bytes / 1024:.0f} KiB "
-        f"({screen.messages / max(settled - first_sent, 1e-9):.1f} messages/s while tapping)",
+        f"({screen.messages / max(settled - first_sent, 1e-9):.1f} messages/s)",
     )
-    if cpu_before is not None and cpu_after is not None:
-        busy = cpu_after - cpu_before
-        wall = settled - first_sent
-        result.add(
-            "Server CPU while tapping",
-            f"{busy:.1f} s in {wall:.1f} s ({100 * busy / wall:.0f} % of one core)",
-        )
-    if server.peak_rss_kib is not None:
-        result.add("Server peak RSS (VmHWM)", f"{server.peak_rss_kib / 1024:.0f} MiB")
-    if lag:
-        result.add(
-            "Client event-loop lag, median / p99 / max",
-            " / ".join(ms(v) for v in (statistics.median(lag), percentile(lag, 99), max(lag))),
-        )
 
+    requests = Counter()
+    for (kind, _status), n in tally.status.items():
+        requests[kind] += n
+    result.notes.append(
+        "Requests by kind: "
+        + ", ".join(f"{kind} {n}" for kind, n in sorted(requests.items()))
+        + "; statuses: "
+        + ", ".join(f"{kind} {status}: {n}" for (kind, status), n in sorted(tally.status.items()))
+        + "."
+    )
+    if tally.retry_after:
+        result.notes.append(
+            "Retry-After on the 503s: "
+            + ", ".join(f"{value} ({n}×)" for value, n in tally.retry_after.most_common(5))
+        )
+    if tally.errors:
+        result.notes.append(
+            "Connection problems: "
+            + ", ".join(f"{kind} {name}: {n}" for (kind, name), n in tally.errors.most_common(6))
+        )
+    for status, body in sorted(tally.error_examples.items()):
+        result.notes.append(f"A {status} answered: {body[:160]!r}")
+    if args.phone_sockets:
+        result.notes.append(
+            f"Phone sockets: {tally.socket_opens} opened for {len(joined)} phones, "
+            f"{sockets_open_at_end} open at the end, {tally.socket_messages} messages received "
+            f"(none expected while scoring), {tally.polls} polls while a socket was down."
+        )
+        if tally.socket_failures:
+            first, n = tally.socket_failures.most_common(1)[0]
+            result.notes.append(
+                f"Phone socket problems: {sum(tally.socket_failures.values())}, most often "
+                f"{first} ({n}×)."
+            )
+    else:
+        result.notes.append(f"Phones polled {tally.polls} times (no sockets).")
+    if strangers:
+        result.notes.append(
+            f"{strangers} stored answers belong to participants no phone holds the token of "
+            "(a join sent again after its answer was lost)."
+        )
     if screen.used_text:
         result.notes.append(
             'Respondent counts were read from the "x van y" text: the fragments have no '
@@ -446,13 +606,6 @@ async def measure(server: BenchServer, args) -> Result:
         )
     if screen.went_down:
         result.notes.append(f"A statement's respondent count went down {screen.went_down} times.")
-    if args.phone_sockets:
-        result.notes.append(
-            f"Phone sockets: {len(phones) - len(phone_socket_errors)} open, "
-            f"{phone_socket_messages} messages received (none expected while scoring)."
-        )
-        if phone_socket_errors:
-            result.notes.append(f"Phone socket problems: {phone_socket_errors[0]}")
     if screen.closed and not screen.closed.startswith("closed by the server (1000"):
         result.notes.append(f"Facilitator socket ended: {screen.closed}")
     problems = server.log_problems()
@@ -461,21 +614,36 @@ async def measure(server: BenchServer, args) -> Result:
             f"Server log: {len(problems)} problem lines, first: {problems[0][:200]}"
         )
 
+    join_errors = [p.join_error for p in phones if p.join_error]
     if join_errors:
         result.failures.append(f"{len(join_errors)} phones could not join ({join_errors[0]})")
-    if failed:
-        example = next(t.error for t in failed if t.error)
-        result.failures.append(f"{len(failed)} taps not acknowledged ({example})")
-    if lost:
-        result.failures.append(f"{len(lost)} acknowledged taps never reached the facilitator")
-    if db_short:
-        sample = ", ".join(f"{item}: {n}" for item, n in list(db_short.items())[:5])
+    if len(answered) < len(sent):
+        example = next((t.error for t in sent if not t.ok and t.error), "no answer")
         result.failures.append(
-            f"database has not {expected} answers for every statement ({sample})"
+            f"{len(sent) - len(answered)} taps not answered with a 2xx ({example})"
         )
+    if lost or wrong_value:
+        result.failures.append(f"{len(lost) + len(wrong_value)} answered taps were not stored")
+    if stored_unanswered:
+        result.failures.append(f"{len(stored_unanswered)} taps stored without their answer")
+    if doubled:
+        result.failures.append(f"{len(doubled)} phone × statement pairs stored twice")
+    if other_5xx:
+        result.failures.append(f"{other_5xx} answers were a 5xx other than 503")
+    if not_shown:
+        result.failures.append(f"{len(not_shown)} answered taps never reached the facilitator")
     return result
 
 
+def settings(args):
+    """The run's sizes: what was asked, else the defaults."""
+    for key, value in DEFAULTS.items():
+        if getattr(args, key, None) is None:
+            setattr(args, key, value)
+    return args
+
+
 def run(args) -> Result:
+    args = settings(args)
     with BenchServer(keep=getattr(args, "keep", False)) as server:
         return asyncio.run(measure(server, args))

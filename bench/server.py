@@ -6,8 +6,9 @@
         counts = server.response_counts(live["session_id"])
 
 The server runs the embedded profile (SQLite in a temporary VAR_DIR, the in-memory channel layer,
-one daphne process) in production mode with collected static files, the same as `make run`;
-`debug=True` gives `make dev` instead. It is stopped by its own pid when the block ends.
+one daphne process) in production mode with collected static files, started the way `make run`
+starts it (`manage.py serve`, which replaces itself by daphne: no access log); `debug=True` gives
+`make dev` instead. It is stopped by its own pid when the block ends.
 """
 
 import json
@@ -91,6 +92,25 @@ emit({
 """
 
 
+ANSWER_ROWS = """
+from django.db.models import Count, Max, Min
+from sessions.models import Participant, Response
+
+rows = (
+    Response.objects.filter(session_id=args["session_id"])
+    .values("participant__token_hash", "item_id")
+    .annotate(n=Count("pk"), low=Min("value"), high=Max("value"))
+)
+emit({
+    "rows": [
+        [row["participant__token_hash"], row["item_id"], row["n"], row["low"], row["high"]]
+        for row in rows
+    ],
+    "participants": Participant.objects.filter(session_id=args["session_id"]).count(),
+})
+"""
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
@@ -116,8 +136,31 @@ def proc_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+# Other ASGI servers the saturation benchmark can compare with daphne (`--saturation-server`);
+# they are not the project's dependencies: `pip install uvicorn uvloop httptools granian`.
+OTHER_SERVERS = {
+    "uvicorn": [
+        "-m", "uvicorn", "--loop", "uvloop", "--http", "httptools", "--ws", "websockets",
+        "--no-access-log", "--log-level", "warning", "--host", "{host}", "--port", "{port}",
+        "reflectie.asgi:application",
+    ],
+    "granian": [
+        "-m", "granian", "--interface", "asgi", "--loop", "uvloop", "--log-level", "warning",
+        "--host", "{host}", "--port", "{port}", "reflectie.asgi:application",
+    ],
+}  # fmt: skip
+
+
 class BenchServer:
-    def __init__(self, *, keep: bool = False, python: str | None = None, debug: bool = False):
+    def __init__(
+        self,
+        *,
+        keep: bool = False,
+        python: str | None = None,
+        debug: bool = False,
+        server: str = "daphne",
+    ):
+        self.server = server
         self.keep = keep
         self.debug = debug
         self.python = python or sys.executable
@@ -180,12 +223,21 @@ class BenchServer:
         """{"responses": {item_id: count}, "participants": n}, read straight from the database."""
         return self.django(RESPONSE_COUNTS, session_id=session_id)
 
+    def answer_rows(self, session_id: int) -> dict:
+        """{"rows": [[token_hash, item_id, rows, lowest value, highest value], ...],
+        "participants": n}: every stored answer by participant (their device token's SHA-256)
+        and statement, straight from the database."""
+        return self.django(ANSWER_ROWS, session_id=session_id)
+
     # The daphne process ----------------------------------------------------------------------
 
     def start(self, timeout: float = 60.0) -> None:
-        daphne = Path(self.python).with_name("daphne")
-        argv = [str(daphne if daphne.exists() else shutil.which("daphne") or "daphne")]
-        argv += ["-b", HOST, "-p", str(self.port), "reflectie.asgi:application"]
+        # As `make run`: `serve` checks the database, then execs daphne (same pid) without an
+        # access log. Calling daphne directly would log every request to daphne.log.
+        argv = [self.python, "manage.py", "serve", "--host", HOST, "--port", str(self.port)]
+        if self.server != "daphne":
+            args = OTHER_SERVERS[self.server]
+            argv = [self.python] + [a.format(host=HOST, port=self.port) for a in args]
         self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
             argv, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT
