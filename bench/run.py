@@ -42,6 +42,11 @@ BENCHMARKS: dict[str, tuple[str, dict]] = {
         {"phones": 300, "seconds": 180.0, "join_seconds": 30.0, "goal_screen_p95": 150.0},
     ),
     "saturation": ("saturation", {}),
+    # Past capacity: more clients than the threads and the queue hold, so 503s must appear.
+    "overload": ("saturation", {"saturation_clients": 400, "saturation_phones": 400}),
+    # The same saturation under other ASGI servers (skipped when not installed).
+    "saturation_uvicorn": ("saturation", {"saturation_server": "uvicorn"}),
+    "saturation_granian": ("saturation", {"saturation_server": "granian"}),
     "pdf_report": ("pdf_report", {}),
     "scale_out": ("scale_out", {}),  # bench/scale_out.py: the two-worker run
     "live_scoring_1000": (
@@ -61,10 +66,11 @@ DEFAULT = [
     "live_scoring",
     "live_scoring_300",
     "saturation",
+    "overload",
     "pdf_report",
     "scale_out",
 ]
-BIG = ["live_scoring_1000"]
+BIG = ["live_scoring_1000", "saturation_uvicorn", "saturation_granian"]
 
 DOC = ROOT / "docs" / "benchmarks.md"
 HEADER = r"""# Benchmarks
@@ -80,18 +86,21 @@ lost, doubled or stored without its answer, a 5xx other than 503, a phone that c
 
 ```sh
 make bench                                                    # the default set, about 15 minutes
-.venv/bin/python bench/run.py --big                           # ... plus the 1,000 phones (+6 min)
+.venv/bin/python bench/run.py --big                           # ... plus 1,000 phones (+9 min)
 .venv/bin/python bench/run.py --only live_scoring_1000        # one benchmark (repeatable)
 .venv/bin/python bench/run.py --only live_scoring --phones 20 --seconds 10 --no-write   # smoke
 .venv/bin/python bench/run.py --only saturation --no-write \
     --saturation-phones 30 --saturation-clients 16 --saturation-seconds 3 --saturation-warmup 1
 ```
 
-The default set is `first_load`, `live_scoring`, `live_scoring_300`, `saturation`, `pdf_report`
-and `scale_out`; `--big` adds `live_scoring_1000`. `--no-write` prints the section instead of
-appending it, `--keep` keeps the servers' temporary directories, and `bench/run.py --help` lists
-every flag. `--phones`, `--seconds` and `--join-seconds` override the sizes of every live-scoring
-run that is selected (a preset's join window shrinks with `--seconds`).
+The default set is `first_load`, `live_scoring`, `live_scoring_300`, `saturation`, `overload`,
+`pdf_report` and `scale_out`; `--big` adds `live_scoring_1000` and the saturation under two other
+ASGI servers (`saturation_uvicorn`, `saturation_granian`; skipped unless
+`pip install uvicorn uvloop httptools granian` put them in the virtualenv). `--no-write` prints
+the section instead of appending it, `--keep` keeps the servers' temporary directories, and
+`bench/run.py --help` lists every flag. `--phones`, `--seconds` and `--join-seconds` override the
+sizes of every live-scoring run that is selected (a preset's join window shrinks with
+`--seconds`).
 
 **Live scoring** (`live_scoring`: 100 phones × 22 statements over 60 s, all joined before the first
 tap; `live_scoring_300`: 300 × 22 over 180 s, joining at random moments in the first 30 s;
@@ -134,9 +143,27 @@ goal "the tap is cheap" is score ≥ 0.50 × static. Afterwards each phone × st
 last value answered. `--saturation-clients`, `--saturation-seconds`, `--saturation-warmup` and
 `--saturation-phones` change the sizes.
 
-**Two workers** (`scale_out`): the live-scoring phones against two workers, in
-`bench/scale_out.py`; its table's setup line says how the workers, database and channel layer are
-arranged. While that file does not exist the run lists it as skipped.
+**Past capacity** (`overload`): the saturation run with 400 phones and 400 closed-loop clients,
+more than a worker's HTTP threads and queue hold (8 + 100 by default). The 503s must appear, be
+answered fast (their p50 is in the statuses row), be retried by the clients, and leave nothing
+lost, doubled or stored without its answer; any other 5xx fails the run. The answers per second
+next to the `saturation` run's show whether the server degrades or collapses.
+
+**Other ASGI servers** (`saturation_uvicorn`, `saturation_granian`, with `--big`): the saturation
+run under uvicorn (uvloop, httptools) or granian instead of daphne, the same application, so the
+three can be compared by their answers per second and CPU per request (`--saturation-server` picks
+one for a single run). They are not the project's dependencies; `make run` serves with daphne.
+
+**Two workers** (`scale_out`, `bench/scale_out.py` with the setup in `bench/proxy.py`): a fresh
+PostgreSQL database and a Redis database of its own, and a real nginx (least_conn, WebSockets,
+`X-Forwarded-For`, static files from `staticfiles/`) in front of first one, then two `manage.py
+serve` workers. Each phase runs the closed-loop score POST and a live run (phones with sockets, the
+facilitator's screen socket, so a tap crosses workers through Redis), and reports per worker the
+CPU and the requests nginx gave it, the CPU of nginx, PostgreSQL, Redis and the generator, the
+PostgreSQL connections at their peak, and the ratios two / one. On a two-core machine shared with
+the generator, nginx, PostgreSQL and Redis two workers cannot reach 2×; the CPU rows say whether
+the cores or the design were the limit. `--scale-workers`, `--scale-clients`,
+`--scale-saturation-seconds`, `--scale-phones`, `--scale-seconds` and others change the sizes.
 
 **A phone's first load** (`first_load`) opens the join link in a fresh Chromium phone context
 (empty cache), taps "Meedoen" and waits for the first statements with the socket open: the
@@ -270,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
         "--only", choices=list(BENCHMARKS), action="append", help="run only these (repeatable)"
     )
     parser.add_argument(
-        "--big", action="store_true", help="add the 1,000-phone run (live_scoring_1000)"
+        "--big",
+        action="store_true",
+        help="add the 1,000-phone run and the saturation under uvicorn and granian",
     )
     parser.add_argument("--no-write", action="store_true", help="print, do not append to the doc")
     parser.add_argument("--output", type=Path, default=DOC, help="the document to append to")

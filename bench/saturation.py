@@ -20,8 +20,10 @@ a file, "score POST ≥ 50 % of static". After the runs the database is read: ea
 value must be the last one answered (a 503 or a dropped request must not have stored its value).
 """
 
+import argparse
 import asyncio
 import hashlib
+import importlib.util
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -39,27 +41,41 @@ TITLE = "Saturation: score POST, state poll and a static file, closed-loop"
 GOAL_RATIO = 0.5
 
 
+# Sizes when neither a preset (bench/run.py) nor the command line gives one.
+DEFAULTS = {
+    "saturation_clients": 32,
+    "saturation_seconds": 10.0,
+    "saturation_warmup": 2.0,
+    "saturation_phones": 200,
+    "saturation_server": "daphne",
+}
+
+
 def add_arguments(parser) -> None:
     group = parser.add_argument_group("saturation")
+    group.add_argument("--saturation-clients", type=int, help="closed-loop clients (default 32)")
     group.add_argument(
-        "--saturation-clients", type=int, default=32, help="closed-loop clients (default 32)"
+        "--saturation-seconds", type=float, help="measured seconds per kind (default 10)"
     )
     group.add_argument(
-        "--saturation-seconds", type=float, default=10.0, help="measured seconds per kind (10)"
+        "--saturation-warmup", type=float, help="warm-up seconds per kind (default 2)"
     )
-    group.add_argument(
-        "--saturation-warmup", type=float, default=2.0, help="warm-up seconds per kind (2)"
-    )
-    group.add_argument(
-        "--saturation-phones", type=int, default=200, help="phones joined first (default 200)"
-    )
+    group.add_argument("--saturation-phones", type=int, help="phones joined first (default 200)")
     group.add_argument(
         "--saturation-server",
         choices=["daphne", *OTHER_SERVERS],
-        default="daphne",
         help="the ASGI server to measure (default daphne, as make run; the others must be "
         "installed: pip install uvicorn uvloop httptools granian)",
     )
+
+
+def sized(args):
+    """The arguments with the default sizes filled in where nothing else set them."""
+    filled = argparse.Namespace(**vars(args))
+    for key, value in DEFAULTS.items():
+        if getattr(filled, key, None) is None:
+            setattr(filled, key, value)
+    return filled
 
 
 @dataclass
@@ -403,7 +419,15 @@ async def measure(server: BenchServer, args) -> Result:
 
 
 def run(args) -> Result:
-    server_name = getattr(args, "saturation_server", "daphne")
+    args = sized(args)
+    server_name = args.saturation_server
+    if server_name != "daphne" and importlib.util.find_spec(server_name) is None:
+        result = Result(title=f"{TITLE} ({server_name})")
+        result.notes.append(
+            f"Skipped: {server_name} is not installed (pip install uvicorn uvloop httptools "
+            "granian); it is not one of the project's dependencies."
+        )
+        return result
     with BenchServer(keep=getattr(args, "keep", False), server=server_name) as server:
         result = asyncio.run(measure(server, args))
     if server_name != "daphne":

@@ -21,6 +21,7 @@ import asyncio
 import logging
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -30,12 +31,17 @@ from django.core.handlers.asgi import ASGIRequest, get_script_prefix
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.urls import set_script_prefix
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
+
+from reflectie.headers import CONTENT_SECURITY_POLICY
 
 log = logging.getLogger(__name__)
 
 #: Seconds a refused request is told to wait (the phone adds jitter).
 RETRY_AFTER = 1
+#: Refusing is logged at most this often (seconds): an overload is one line, not thousands.
+WARN_EVERY = 60
 
 #: The event loop the server runs, once it served a request: code on a pool thread hands
 #: coroutines to it (sessions.notify) instead of starting a loop of its own.
@@ -76,6 +82,7 @@ class ThreadPoolHandler(base.BaseHandler):
         self.admitted = 0
         #: Requests refused with a 503 since the start, for the logs and the benchmarks.
         self.refused = 0
+        self.warned_at = -WARN_EVERY
 
     @property
     def limit(self) -> int:
@@ -88,6 +95,15 @@ class ThreadPoolHandler(base.BaseHandler):
         _server_loop = asyncio.get_running_loop()
         if self.admitted >= self.limit:
             self.refused += 1
+            now = time.monotonic()
+            if now - self.warned_at > WARN_EVERY:
+                self.warned_at = now
+                log.warning(
+                    "%d requests in flight: answering 503 until there is room "
+                    "(REFLECTIE_HTTP_THREADS, REFLECTIE_HTTP_QUEUE; %d refused so far)",
+                    self.admitted,
+                    self.refused,
+                )
             await self.send_busy(scope, send)
             return
         self.admitted += 1
@@ -142,12 +158,27 @@ class ThreadPoolHandler(base.BaseHandler):
             response.close()  # request_finished: the connection stays open for the next one
 
     async def send_busy(self, scope, send) -> None:
-        with translation.override(language_of(scope)):
-            # Phones retry a refused tap by themselves; a page load shows this.
+        language = language_of(scope)
+        with translation.override(language):
+            # Phones retry a refused tap by themselves; a page load shows this and, for a GET,
+            # loads itself again after Retry-After (a meta refresh: no script needed).
+            title = _("Even te druk")
             text = _("Het is even te druk. Probeer het over een paar tellen opnieuw.")
-        response = HttpResponse(text, status=503, content_type="text/plain; charset=utf-8")
+        refresh = (
+            f'<meta http-equiv="refresh" content="{RETRY_AFTER + 1}">'
+            if scope["method"] in ("GET", "HEAD")
+            else ""
+        )
+        page = (
+            f'<!doctype html><html lang="{language}"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"{refresh}<title>{escape(title)}</title></head>"
+            f"<body><main><h1>{escape(title)}</h1><p>{escape(text)}</p></main></body></html>"
+        )
+        response = HttpResponse(page, status=503)
         response["Retry-After"] = str(RETRY_AFTER)
         response["Cache-Control"] = "no-store"
+        response["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         await send(
             {"type": "http.response.start", "status": 503, "headers": response_headers(response)}
         )

@@ -88,9 +88,12 @@ async def test_past_the_threads_and_the_queue_a_request_gets_a_fast_503(handler,
     assert headers[b"Retry-After"] == b"1"
     assert headers[b"Cache-Control"] == b"no-store"
     assert "te druk" in body.decode()
+    assert b'http-equiv="refresh"' not in body  # a POST is not sent again by the browser
     english = scope(headers=[(b"accept-language", b"en-GB,en;q=0.9")])
     _status, _headers, _raw, body = await asyncio.wait_for(call(handler, english), 1)
     assert "busy" in body.decode()
+    assert '<html lang="en">' in body.decode()
+    assert '<meta http-equiv="refresh" content="2">' in body.decode()  # a GET loads again
     assert handler.refused == 2
     release.set()
     status, *_rest = await first

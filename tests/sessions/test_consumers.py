@@ -10,7 +10,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
-from sessions import answers, lifecycle, notify, participation
+from sessions import answers, consumers, lifecycle, notify, participation
 from sessions.routing import websocket_urlpatterns
 from tests import builders
 
@@ -112,7 +112,7 @@ async def test_a_burst_of_taps_becomes_a_few_renders(alice, lob):
         elapsed = loop.time() - started
         seen = await receive_until(ws, lambda html: respondents(html, items[4]) == 10, 5.0)
         # 50 taps; at most one render per MIN_INTERVAL while they came in, plus the last one.
-        assert len(seen) <= elapsed / 0.25 + 3
+        assert len(seen) <= elapsed / consumers.MIN_INTERVAL + 3
 
 
 async def test_a_facilitator_of_another_session_is_refused(alice, bob, lob):
