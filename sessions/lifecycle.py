@@ -6,7 +6,7 @@ lobby → review (when the partnership met before) → scoring → discussion �
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -148,3 +148,17 @@ def touch(session_id: int, *, phones: bool = False, **fields) -> None:
         **fields,
     )
     notify.session_changed(session_id, phones=phones)
+
+
+# An answer changed: the version goes up and the answer's stamp is that new version (tallies.py).
+# In SQL every right-hand side reads the row as it was, so both become version + 1.
+_ANSWERED = "UPDATE live_session SET version = version + 1, stamped = version + 1 WHERE id = %s"
+
+
+def touch_answered(session_id: int) -> None:
+    """``touch`` for a changed answer, the commonest change of all, as one fixed statement (the
+    ORM's UPDATE cost a tenth of a tap to build). Phones are not told: answers do not change
+    what they show."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERED, [session_id])
+    notify.session_changed(session_id)

@@ -63,9 +63,11 @@ def session_view(
     return decorate if view is None else decorate(view)
 
 
-def phone_participant(request: HttpRequest, code: str):
-    """The participant this device is in the session with this code (participation rules)."""
-    return participation.phone_participant(code, participation.device_token(request.COOKIES, code))
+def phone_participant(request: HttpRequest, code: str, *, lean: bool = False):
+    """The participant this device is in the session with this code (participation rules);
+    ``lean`` for the requests a phone makes many times (participation.phone_participant)."""
+    token = participation.device_token(request.COOKIES, code)
+    return participation.phone_participant(code, token, lean=lean)
 
 
 def not_joined() -> NotAllowed:
@@ -101,7 +103,7 @@ def phone_action(
         @require_http_methods(["POST"])
         @wraps(view)
         def wrapper(request: HttpRequest, code: str) -> HttpResponse:
-            participant = phone_participant(request, code)
+            participant = phone_participant(request, code, lean=True)
             try:
                 if participant is None:
                     raise not_joined()

@@ -155,15 +155,19 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     stage (the clock started during scoring, say), only #phone-shown is updated out of band, so
     a half-filled form stays as it is. Without parameters (an old page) the stage is sent.
     """
-    participant = phone_participant(request, code)
+    # Most polls find nothing new: the lean lookup answers those; a new stage reads it all.
+    participant = phone_participant(request, code, lean=True)
     if participant is None:
         if request.htmx:
             return HttpResponseClientRedirect(reverse("join", args=[code]))
         return redirect("join", code=code)
-    session = participant.session
     shown_version = request.GET.get("v")
-    if shown_version == str(session.phase_version):
+    if shown_version == str(participant.session.phase_version):
         return HttpResponse(status=204)
+    participant = phone_participant(request, code)
+    if participant is None:  # left between the two reads
+        return redirect("join", code=code)
+    session = participant.session
     if not request.htmx:
         return redirect("phone", code=session.code)
     key = _stage_key(session)
