@@ -49,8 +49,9 @@ test: $(STAMP) translations
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest || [ $$? -eq 5 ]
 
+# `make bench ARGS=--big` adds the 1,000-phone run (bench/run.py --help lists the rest).
 bench: $(STAMP)
-	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py; \
+	@if [ -f bench/run.py ]; then $(BIN)/python bench/run.py $(ARGS); \
 	else echo "Nothing to benchmark yet (bench/run.py does not exist)."; fi
 
 # Dutch is the source language; this collects the strings to translate into English.

@@ -227,6 +227,9 @@ if REDIS_URL:
                         # it and dropped every idle socket.
                         "socket_timeout": 10,
                         "socket_connect_timeout": 2,
+                        # A room's phones open their sockets at once, each joining its group
+                        # on a connection of its own for a moment: redis-py's 100 ran out.
+                        "max_connections": 1000,
                     }
                 ]
             },

@@ -39,8 +39,9 @@ def _send(session_id: int, phones: bool) -> None:
     if loop is not None:
         # On the server's HTTP threads: hand the notice to its event loop and answer the phone
         # at once. The notice says only "something changed", so it need not be awaited.
-        future = asyncio.run_coroutine_threadsafe(_send_all(layer, targets), loop)
-        future.add_done_callback(lambda done: _sent(targets, done.exception()))
+        for group in targets:
+            future = asyncio.run_coroutine_threadsafe(_send_coalesced(layer, group), loop)
+            future.add_done_callback(lambda done, g=group: _sent([g], done.exception()))
         return
     try:
         async_to_sync(_send_all)(layer, targets)
@@ -64,6 +65,28 @@ def _sent(targets: list[str], exc: BaseException | None) -> None:
     elif _failing:
         log.info("notifying screens works again")
         _failing = False
+
+
+# On the server's loop: groups with a notice on its way, and whether another was asked for
+# meanwhile. A room's taps then make one notice at a time per group instead of one each, which
+# held a Redis connection each and emptied the pool under a burst.
+_on_the_way: dict[str, bool] = {}
+
+
+async def _send_coalesced(layer, group: str) -> None:
+    if group in _on_the_way:
+        _on_the_way[group] = True  # sent once more when the one on its way is done
+        return
+    _on_the_way[group] = False
+    try:
+        while True:
+            async with asyncio.timeout(SEND_TIMEOUT):
+                await layer.group_send(group, {"type": "session.changed"})
+            if not _on_the_way[group]:
+                return
+            _on_the_way[group] = False
+    finally:
+        del _on_the_way[group]
 
 
 async def _send_all(layer, targets: list[str]) -> None:
