@@ -53,11 +53,12 @@ def backoff(attempt: int, rng: random.Random) -> float:
 
 
 def wait_after_503(reply: Reply, attempt: int, rng: random.Random) -> float:
-    """The Retry-After the server asked for, plus up to half of it again; else the backoff."""
-    asked = reply.retry_after()
-    if asked is None or asked <= 0:
-        return backoff(attempt, rng)
-    return asked * rng.uniform(1.0, 1.5)
+    """As phone.js: the longer of its backoff (1 s doubling to 10 s) and the Retry-After the
+    server asked for, with a quarter either way as jitter. Without the doubling a thousand
+    phones came back every second and kept a busy server busy with refusals."""
+    asked = reply.retry_after() or 0
+    base = max(min(FIRST_RETRY * 2**attempt, MAX_RETRY), min(asked, MAX_RETRY))
+    return base * rng.uniform(0.75, 1.25)
 
 
 @dataclass(slots=True)

@@ -42,8 +42,6 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = 1
 #: Refusing is logged at most this often (seconds): an overload is one line, not thousands.
 WARN_EVERY = 60
-#: Static files may have this many times the room of other requests (ThreadPoolHandler.bound).
-STATIC_ROOM = 4
 #: The pool threads' names start with this.
 THREAD_PREFIX = "reflectie-http"
 
@@ -80,27 +78,20 @@ class ThreadPoolHandler(base.BaseHandler):
         #: Requests refused with a 503 since the start, for the logs and the benchmarks.
         self.refused = 0
         self.warned_at = -WARN_EVERY
-        self.static_prefix = "/" + settings.STATIC_URL.strip("/") + "/"
 
     @property
     def limit(self) -> int:
         return self.threads + self.queue
-
-    def bound(self, scope) -> int:
-        """How many may be in flight when this request arrives. A page's static files get more
-        room: they take well under a millisecond each, and a browser does not load a refused
-        style sheet or script again, so a room scanning the QR code at once would see pages
-        without style."""
-        if scope["path"].startswith(self.static_prefix):
-            return self.limit * STATIC_ROOM
-        return self.limit
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             raise ValueError(f"ThreadPoolHandler serves HTTP, not {scope['type']!r}")
         global _server_loop
         _server_loop = asyncio.get_running_loop()
-        if self.admitted >= self.bound(scope):
+        # Static files count too: more admitted work only makes every answer later. (A lane of
+        # their own, or more room for them, let a thousand phones joining at once tip the
+        # server into refusing: docs/benchmarks.md, the closing note of issue 10.)
+        if self.admitted >= self.limit:
             self.refused += 1
             now = time.monotonic()
             if now - self.warned_at > WARN_EVERY:

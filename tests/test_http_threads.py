@@ -105,23 +105,6 @@ async def test_past_the_threads_and_the_queue_a_request_gets_a_fast_503(handler,
     assert handler.admitted == 0
 
 
-async def test_static_files_get_more_room_than_pages(handler, monkeypatch):
-    # A browser does not load a refused style sheet again: a burst of phones opening the join
-    # page must not leave pages without style while taps are refused.
-    handler.admitted = handler.limit
-    served = []
-    monkeypatch.setattr(handler, "respond", lambda *args: served.append(args) or (200, [], b""))
-    status, *_rest = await call(handler, scope("/static/css/phone.css"))
-    assert status == 200
-    status, *_rest = await call(handler, scope("/j/"))
-    assert status == 503
-    handler.admitted = handler.limit * http_threads.STATIC_ROOM
-    status, *_rest = await call(handler, scope("/static/css/phone.css"))
-    assert status == 503
-    assert len(served) == 1
-    handler.admitted = 0
-
-
 async def test_a_refused_tap_never_reaches_the_view(handler, monkeypatch):
     handler.admitted = handler.limit  # as if every thread and queue slot were taken
     ran = []
@@ -129,6 +112,7 @@ async def test_a_refused_tap_never_reaches_the_view(handler, monkeypatch):
     status, *_rest = await call(handler, scope("/s/ABCDEF/answer/", method="POST"), b"item-1=3")
     assert status == 503
     assert ran == []
+    handler.admitted = 0
 
 
 async def test_a_client_that_leaves_before_its_body_is_read_costs_no_thread(handler, monkeypatch):
