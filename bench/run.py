@@ -144,7 +144,7 @@ last value answered. `--saturation-clients`, `--saturation-seconds`, `--saturati
 `--saturation-phones` change the sizes.
 
 **Past capacity** (`overload`): the saturation run with 400 phones and 400 closed-loop clients,
-more than a worker's HTTP threads and queue hold (8 + 100 by default). The 503s must appear, be
+more than a worker's HTTP threads and queue hold (8 + 200 by default). The 503s must appear, be
 answered fast (their p50 is in the statuses row), be retried by the clients, and leave nothing
 lost, doubled or stored without its answer; any other 5xx fails the run. The answers per second
 next to the `saturation` run's show whether the server degrades or collapses.

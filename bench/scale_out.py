@@ -524,7 +524,7 @@ def ratio(two: float, one: float) -> str:
 def table(phases: list[Phase], cluster: Cluster, args) -> Result:
     cores = os.cpu_count() or 1
     threads = cluster.env.get("REFLECTIE_HTTP_THREADS") or "8"
-    queue = cluster.env.get("REFLECTIE_HTTP_QUEUE") or "100"  # the settings' defaults
+    queue = cluster.env.get("REFLECTIE_HTTP_QUEUE") or "200"  # the settings' defaults
     first = phases[0]
     result = Result(
         title=TITLE,

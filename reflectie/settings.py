@@ -147,7 +147,7 @@ JOINS_PER_MINUTE = env_int("REFLECTIE_JOINS_PER_MINUTE", 180)
 # this many more may wait for one, and past that a request gets a 503 the phone retries
 # (reflectie/http_threads.py, docs/deploy.md).
 HTTP_THREADS = env_int("REFLECTIE_HTTP_THREADS", 8)
-HTTP_QUEUE = env_int("REFLECTIE_HTTP_QUEUE", 100)
+HTTP_QUEUE = env_int("REFLECTIE_HTTP_QUEUE", 200)
 # Addresses of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
 # (reflectie/forwarded.py); empty: no one's.
 TRUSTED_PROXIES = forwarded.trusted_from_env(env_str("REFLECTIE_TRUSTED_PROXIES"))
