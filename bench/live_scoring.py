@@ -29,7 +29,6 @@ time from the first attempt to that fragment; both clocks are this process's.
 
 import asyncio
 import bisect
-import hashlib
 import random
 import re
 import statistics
@@ -38,7 +37,7 @@ from collections import Counter, defaultdict
 
 from websockets.asyncio.client import connect as ws_connect
 
-from .phone import SCORES, Phone, Tally, Tap
+from .phone import SCORES, Phone, Tally, Tap, token_owners
 from .report import Result, ms, percentile
 from .sampling import Sampler, cpu_line
 from .server import HOST, BenchServer
@@ -259,6 +258,51 @@ def goal_line(value: float, goal_ms: float | None) -> str | None:
     )
 
 
+def mark_shown(taps: list[Tap], screen: Screen) -> None:
+    """When the screen first showed each answered tap: ranked per statement in the order the
+    taps were answered, a tap is shown by the first fragment counting at least its rank."""
+    by_item: dict[int, list[Tap]] = defaultdict(list)
+    for tap in taps:
+        if tap.ok:
+            by_item[tap.item].append(tap)
+    for item_taps in by_item.values():
+        item_taps.sort(key=lambda t: t.acked)
+        for rank, tap in enumerate(item_taps, start=1):
+            tap.shown = screen.first_shown(tap.item, rank, tap.first_sent)
+
+
+Stored = dict[tuple[int, int], tuple[int, int | None, int | None]]
+
+
+def stored_by_phone(phones: list[Phone], rows) -> tuple[Stored, int]:
+    """The database's answers as {(phone, statement): (rows, lowest, highest value)}, by the
+    phone whose token they were stored under; and how many rows belong to no phone here."""
+    owners = token_owners(phones)
+    stored: Stored = {}
+    strangers = 0
+    for token_hash, item, n, low, high in rows:
+        phone = owners.get(token_hash)
+        if phone is None:
+            strangers += n
+        else:
+            stored[phone, item] = (n, low, high)
+    return stored, strangers
+
+
+def check_stored(sent: list[Tap], stored: Stored) -> tuple[list[Tap], list[Tap], list[Tap]]:
+    """(answered but not stored, stored with another value, stored without its answer)."""
+    lost, wrong_value, stored_unanswered = [], [], []
+    for tap in sent:
+        row = stored.get((tap.phone, tap.item))
+        if tap.ok and row is None:
+            lost.append(tap)
+        elif tap.ok and not (row[1] == row[2] == int(tap.value)):
+            wrong_value.append(tap)
+        elif not tap.ok and row is not None:
+            stored_unanswered.append(tap)
+    return lost, wrong_value, stored_unanswered
+
+
 async def measure(server: BenchServer, args) -> Result:
     phones_n, seconds, join_seconds = args.phones, args.seconds, args.join_seconds
     live = server.create_live_session()
@@ -379,31 +423,9 @@ async def measure(server: BenchServer, args) -> Result:
         await screen_ws.close()
         await asyncio.gather(listener, return_exceptions=True)
 
-    # Which fragment showed each tap: rank taps per statement in the order they were answered.
-    by_item: dict[int, list[Tap]] = defaultdict(list)
-    for tap in taps:
-        if tap.ok:
-            by_item[tap.item].append(tap)
-    for item_taps in by_item.values():
-        item_taps.sort(key=lambda t: t.acked)
-        for rank, tap in enumerate(item_taps, start=1):
-            tap.shown = screen.first_shown(tap.item, rank, tap.first_sent)
-
-    # The database: every stored answer, by the phone whose token it was stored under.
+    mark_shown(taps, screen)
     db = server.answer_rows(live["session_id"])
-    phone_of = {
-        hashlib.sha256(p.device_token.encode()).hexdigest(): p.index
-        for p in phones
-        if p.device_token
-    }
-    stored: dict[tuple[int, int], tuple[int, int | None, int | None]] = {}
-    strangers = 0
-    for token_hash, item, n, low, high in db["rows"]:
-        phone = phone_of.get(token_hash)
-        if phone is None:
-            strangers += n
-        else:
-            stored[phone, item] = (n, low, high)
+    stored, strangers = stored_by_phone(phones, db["rows"])
 
     joined = [p for p in phones if p.joined]
     sent = [t for t in taps if t.first_sent is not None]
@@ -411,15 +433,7 @@ async def measure(server: BenchServer, args) -> Result:
     refused = [t for t in sent if not t.ok and not t.gave_up]
     gave_up = [t for t in sent if t.gave_up]
     doubled = [key for key, (n, _l, _h) in stored.items() if n > 1]
-    lost, wrong_value, stored_unanswered = [], [], []
-    for tap in sent:
-        row = stored.get((tap.phone, tap.item))
-        if tap.ok and row is None:
-            lost.append(tap)
-        elif tap.ok and not (row[1] == row[2] == int(tap.value)):
-            wrong_value.append(tap)
-        elif not tap.ok and row is not None:
-            stored_unanswered.append(tap)
+    lost, wrong_value, stored_unanswered = check_stored(sent, stored)
     not_shown = [t for t in answered if t.shown is None]
     shown = [t for t in answered if t.shown is not None]
     with_503 = [t for t in sent if t.got_503]

@@ -19,6 +19,7 @@ receive-only WebSocket, as the real page does.
 """
 
 import asyncio
+import hashlib
 import random
 import re
 import time
@@ -108,6 +109,15 @@ class Tally:
 
     def failed(self, kind: str, exc: BaseException) -> None:
         self.errors[kind, type(exc).__name__] += 1
+
+
+def token_owners(phones: list["Phone"]) -> dict[str, int]:
+    """{SHA-256 of a phone's device token: the phone's index}: whose rows the database holds."""
+    return {
+        hashlib.sha256(p.device_token.encode()).hexdigest(): p.index
+        for p in phones
+        if p.device_token
+    }
 
 
 class Phone:

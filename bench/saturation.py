@@ -22,7 +22,6 @@ value must be the last one answered (a 503 or a dropped request must not have st
 
 import argparse
 import asyncio
-import hashlib
 import importlib.util
 import time
 from collections import Counter
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from websockets.asyncio.client import connect as ws_connect
 
 from .live_scoring import login
-from .phone import ERRORS, STATIC_REF, Phone, Tally, backoff, wait_after_503
+from .phone import ERRORS, STATIC_REF, Phone, Tally, backoff, token_owners, wait_after_503
 from .report import Result, ms, percentile
 from .sampling import Sampler
 from .server import HOST, OTHER_SERVERS, BenchServer
@@ -147,6 +146,27 @@ def tap_request(phone: Phone, item: int, value: str):
         "Origin": phone.origin,
     }
     return "POST", f"/s/{phone.code}/answer/", headers, form({f"item-{item}": value})
+
+
+def check_scores(phones: list[Phone], rows, scores: Scores) -> tuple[int, int, int, int]:
+    """The database against the closed loop's answers: (pairs stored, doubled, lost, stored
+    without its answer). Each phone × statement must hold the last value answered."""
+    owners = token_owners(phones)
+    stored = {(owners.get(h), item): (n, low) for h, item, n, low, _high in rows}
+    doubled = sum(1 for n, _v in stored.values() if n > 1)
+    lost = stored_unanswered = 0
+    for key in set(scores.value) | set(scores.pending):
+        row = stored.get(key)
+        answered, pending = scores.value.get(key), scores.pending.get(key)
+        if row is None:
+            lost += answered is not None  # answered, never stored
+        elif str(row[1]) == answered:
+            continue
+        elif pending is not None and str(row[1]) == pending:
+            stored_unanswered += 1  # the value of a request that got no 2xx
+        else:
+            lost += 1
+    return len(stored), doubled, lost, stored_unanswered
 
 
 async def closed_loop(
@@ -301,25 +321,7 @@ async def measure(server: BenchServer, args) -> Result:
 
     # Each phone × statement must hold the last value that was answered.
     db = server.answer_rows(live["session_id"])
-    phone_of = {
-        hashlib.sha256(p.device_token.encode()).hexdigest(): p.index
-        for p in phones
-        if p.device_token
-    }
-    stored = {(phone_of.get(h), item): (n, low) for h, item, n, low, _high in db["rows"]}
-    doubled = sum(1 for n, _v in stored.values() if n > 1)
-    lost = stored_unanswered = 0
-    for key in set(scores.value) | set(scores.pending):
-        row = stored.get(key)
-        answered, pending = scores.value.get(key), scores.pending.get(key)
-        if row is None:
-            lost += answered is not None  # answered, never stored
-        elif str(row[1]) == answered:
-            continue
-        elif pending is not None and str(row[1]) == pending:
-            stored_unanswered += 1  # the value of a request that got no 2xx
-        else:
-            lost += 1
+    _stored, doubled, lost, stored_unanswered = check_scores(phones, db["rows"], scores)
 
     by_kind = {w.kind: w for w in windows}
     names = {

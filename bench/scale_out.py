@@ -25,21 +25,20 @@ is not there.
 """
 
 import asyncio
-import hashlib
 import os
 import time
 import traceback
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from websockets.asyncio.client import connect as ws_connect
 
-from .live_scoring import Screen, login, plan
+from .live_scoring import Screen, check_stored, login, mark_shown, plan, stored_by_phone
 from .phone import Phone, Tally, Tap
 from .proxy import POSTGRES, REDIS_URL, Cluster, ConnectionWatch, Snapshot, unavailable, used
 from .report import Result, ms, percentile
 from .sampling import load_average
-from .saturation import Scores, Window, closed_loop, join_all
+from .saturation import Scores, Window, check_scores, closed_loop, join_all
 from .server import CREATE_LIVE_SESSION, HOST
 from .wire import Pool
 
@@ -172,14 +171,6 @@ async def open_screen(cluster: Cluster, pool, session: dict):
     )
 
 
-def phone_of(phones: list[Phone]) -> dict[str, int]:
-    return {
-        hashlib.sha256(p.device_token.encode()).hexdigest(): p.index
-        for p in phones
-        if p.device_token
-    }
-
-
 def other_errors(tally: Tally, part: Part, skip: str | None = None) -> None:
     """4xx and 5xx (not 503) answers to requests other than the taps, and wire errors."""
     for (kind, status), n in tally.status.items():
@@ -242,24 +233,12 @@ async def score_run(cluster: Cluster, session: dict, args, watch: ConnectionWatc
     if scores is None:
         return part
 
-    # Each phone × statement must hold the last value answered (as saturation.py checks).
-    db = cluster.answer_rows(session["session_id"])
-    owner = phone_of(phones)
-    stored = {(owner.get(h), item): (n, low) for h, item, n, low, _high in db["rows"]}
-    part.stored = len(stored)
+    # Each phone × statement must hold the last value answered (saturation.check_scores).
+    rows = cluster.answer_rows(session["session_id"])["rows"]
     part.pairs = len(scores.value)
-    part.doubled = sum(1 for n, _v in stored.values() if n > 1)
-    for key in set(scores.value) | set(scores.pending):
-        row = stored.get(key)
-        answered, pending = scores.value.get(key), scores.pending.get(key)
-        if row is None:
-            part.lost += answered is not None
-        elif str(row[1]) == answered:
-            continue
-        elif pending is not None and str(row[1]) == pending:
-            part.stored_unanswered += 1
-        else:
-            part.lost += 1
+    part.stored, part.doubled, lost, stored_unanswered = check_scores(phones, rows, scores)
+    part.lost += lost
+    part.stored_unanswered += stored_unanswered
     return part
 
 
@@ -333,32 +312,15 @@ async def live_run(cluster: Cluster, session: dict, args, watch: ConnectionWatch
         await screen_ws.close()
         await asyncio.gather(listener, return_exceptions=True)
 
-    # Which fragment showed each tap: ranked per statement in the order they were answered.
-    by_item: dict[int, list[Tap]] = defaultdict(list)
-    for tap in taps:
-        if tap.ok:
-            by_item[tap.item].append(tap)
-    for item_taps in by_item.values():
-        item_taps.sort(key=lambda t: t.acked)
-        for rank, tap in enumerate(item_taps, start=1):
-            tap.shown = screen.first_shown(tap.item, rank, tap.first_sent)
-
-    db = cluster.answer_rows(session["session_id"])
-    owner = phone_of(phones)
-    stored: dict[tuple[int, int], tuple[int, int, int]] = {}
-    for token_hash, item, n, low, high in db["rows"]:
-        if token_hash in owner:
-            stored[owner[token_hash], item] = (n, low, high)
+    mark_shown(taps, screen)
+    stored, _strangers = stored_by_phone(phones, cluster.answer_rows(session["session_id"])["rows"])
     sent = [t for t in taps if t.first_sent is not None]
     answered = [t for t in sent if t.ok]
     part.sent, part.answered, part.stored = len(sent), len(answered), len(stored)
     part.doubled = sum(1 for n, _l, _h in stored.values() if n > 1)
-    for tap in sent:
-        row = stored.get((tap.phone, tap.item))
-        if tap.ok and (row is None or not row[1] == row[2] == int(tap.value)):
-            part.lost += 1
-        elif not tap.ok and row is not None:
-            part.stored_unanswered += 1
+    lost, wrong_value, stored_unanswered = check_stored(sent, stored)
+    part.lost += len(lost) + len(wrong_value)
+    part.stored_unanswered += len(stored_unanswered)
     for (kind, status), n in tally.status.items():
         if kind == "tap":
             part.statuses[status] += n

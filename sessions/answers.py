@@ -157,7 +157,7 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
             PriorityChoice(session=session, participant=participant, item_id=item_id, option=o)
             for o in picked
         )
-        tallies.record(session.pk, item_id, [participant.pk], statement=False)
+        tallies.record(session.pk, item_id, [participant.pk])
         lifecycle.touch(session.pk)
     return True
 

@@ -42,14 +42,12 @@ MIN_STEP = 3
 DONT_KNOW = "?"
 
 
-def record(
-    session_id: int, item_id: int | None, participant_ids: Iterable[int], *, statement: bool
-) -> None:
+def record(session_id: int, item_id: int | None, participant_ids: Iterable[int]) -> None:
     """List participants as changed on this question when no stamped answer says so: picks in
     a vote, a participant who left, or one who moved to another group. The next ``publish``
     counts them. Call it inside the transaction that stored the change.
 
-    ``item_id`` None is the session's own priority vote; ``statement`` is kept for callers.
+    ``item_id`` None is the session's own priority vote.
     """
     # The session row first, as publish() takes it, so the two never wait for each other's
     # locks in the opposite order (PostgreSQL; SQLite has one writer at a time anyway).
@@ -159,10 +157,8 @@ def withdraw(participant: Participant) -> None:
         )
         pk = participant.pk
         participant.delete()
-        for item_id in scored:
-            record(session_id, item_id, [pk], statement=True)
-        for item_id in picked:
-            record(session_id, item_id, [pk], statement=False)
+        for item_id in scored | picked:
+            record(session_id, item_id, [pk])
         lifecycle.touch(session_id)
 
 
@@ -170,7 +166,7 @@ def partner_type_changed(participant: Participant) -> None:
     """A participant moved to another group: their answers move in the breakdown with a step."""
     item_ids = Response.objects.filter(participant=participant).values_list("item_id", flat=True)
     for item_id in list(item_ids):
-        record(participant.session_id, item_id, [participant.pk], statement=True)
+        record(participant.session_id, item_id, [participant.pk])
 
 
 def current_counts(session_id: int, item_id: int | None, *, statement: bool) -> dict:
@@ -183,16 +179,7 @@ def current_counts(session_id: int, item_id: int | None, *, statement: bool) -> 
             .annotate(n=Count("id"))
             .order_by()
         }
-    counts: dict[str, dict[str, int]] = {}
-    for partner_type, value, n in (
-        Response.objects.filter(session_id=session_id, item_id=item_id)
-        .values_list("participant__partner_type", "value")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        key = DONT_KNOW if value is None else str(value)
-        counts.setdefault(partner_type, {})[key] = n
-    return counts
+    return _statement_counts(session_id, {item_id})[item_id]
 
 
 def totals(shown: dict) -> dict[str, int]:
