@@ -104,6 +104,8 @@ class Item(models.Model):
         STATEMENT = "statement", _("stelling (score)")
         PRIORITY = "priority", _("prioriteit (kies er maximaal N)")
         PROMPT = "prompt", _("gespreksvraag (alleen tonen)")
+        # Each participant rates, for their own organisation, what it brings and what it gets.
+        BALANCE = "balance", _("halen en brengen (twee scores)")
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
@@ -138,3 +140,7 @@ class Item(models.Model):
     @property
     def is_priority(self) -> bool:
         return self.kind == self.Kind.PRIORITY
+
+    @property
+    def is_balance(self) -> bool:
+        return self.kind == self.Kind.BALANCE

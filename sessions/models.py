@@ -32,6 +32,26 @@ class Partnership(models.Model):
         return self.name
 
 
+class PartnershipMember(models.Model):
+    """A colleague who sees and runs the partnership's sessions; the owner adds and removes them."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shared_partnerships"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lid van een samenwerkingsverband")
+        verbose_name_plural = _("leden van samenwerkingsverbanden")
+        constraints = [
+            models.UniqueConstraint(fields=["partnership", "user"], name="one_membership_per_user")
+        ]
+
+    def __str__(self):
+        return f"member {self.user_id} of partnership {self.partnership_id}"
+
+
 class Session(models.Model):
     class Phase(models.TextChoices):
         LOBBY = "lobby", _("Aanmelden")
@@ -150,6 +170,32 @@ class Response(models.Model):
 
     def __str__(self):
         return f"answer to item {self.item_id}"
+
+
+class BalanceAnswer(models.Model):
+    """Halen en brengen: what the participant's own organisation brings and gets (1–5 each).
+
+    One row per participant and balance item. Screens read only the tally of the pairs, never
+    these rows (tallies.py), and show it from the anonymity floor up.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="balance_answers")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="balance_answers"
+    )
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    brings = models.PositiveSmallIntegerField()
+    gets = models.PositiveSmallIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "item"], name="one_balance_per_item")
+        ]
+        indexes = [models.Index(fields=["session", "item"])]
+
+    def __str__(self):
+        return f"balance answer to item {self.item_id}"
 
 
 class Tally(models.Model):
