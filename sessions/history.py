@@ -29,14 +29,12 @@ MAX_NOTE = 500
 def _earlier(session: Session):
     """Sessions of the same partnership that were created before this one, newest first.
 
-    Only the same facilitator's: a partnership is its owner's (lifecycle.create_session files a
-    session under the creator's own partnership), and the look back and the trends never reach
-    another facilitator's sessions, whoever opens the page (access.sees_all included).
+    Whoever ran them: a shared partnership's members all run its sessions (access.py), and a
+    session is only ever filed under a partnership its facilitator owns or is a member of
+    (lifecycle.create_session), so the look back stays within the partnership.
     """
     return (
-        Session.objects.filter(
-            partnership_id=session.partnership_id, facilitator_id=session.facilitator_id
-        )
+        Session.objects.filter(partnership_id=session.partnership_id)
         .filter(
             Q(created_at__lt=session.created_at)
             | Q(created_at=session.created_at, pk__lt=session.pk)
@@ -164,10 +162,7 @@ def review_summary(session: Session, earlier: list[Session] | None = None) -> Re
         return ReviewSummary(count=0, reviewed=0)
     here_key = (session.created_at, session.pk)
     rows = (
-        Agreement.objects.filter(
-            session__partnership_id=session.partnership_id,
-            session__facilitator_id=session.facilitator_id,  # as _earlier
-        )
+        Agreement.objects.filter(session__partnership_id=session.partnership_id)  # as _earlier
         .filter(
             Q(session__created_at__lt=session.created_at)
             | Q(session__created_at=session.created_at, session__pk__lt=session.pk)

@@ -26,19 +26,24 @@ def create_session(
     instrument: Instrument,
     *,
     title: str,
-    partnership_name: str,
+    partnership_name: str = "",
+    partnership: Partnership | None = None,
     scoring_mode: str = Session.Mode.THEME,
     language: str = "nl",
 ) -> Session:
+    """A new session in the lobby. The partnership is given (the caller checked that the
+    facilitator owns it or is a member), or found by name (partnership_for_name)."""
     title = clean_text(title, label=_("Titel van de sessie"), error=Invalid)
-    partnership_name = clean_text(partnership_name, label=_("Samenwerkingsverband"), error=Invalid)
-    if not title or not partnership_name:
+    if partnership is None:
+        partnership_name = clean_text(
+            partnership_name, label=_("Samenwerkingsverband"), error=Invalid
+        )
+    if not title or (partnership is None and not partnership_name):
         raise Invalid(_("Geef de sessie een titel en een samenwerkingsverband."))
     if scoring_mode not in Session.Mode.values:
         raise Invalid(_("Onbekende manier van scoren."))
-    partnership, _created = Partnership.objects.get_or_create(
-        owner=facilitator, name=partnership_name
-    )
+    if partnership is None:
+        partnership = partnership_for_name(facilitator, partnership_name)
     for _attempt in range(20):
         code = codes.new_code()
         if Session.objects.filter(code=code).exclude(phase=Phase.CLOSED).exists():
@@ -62,8 +67,21 @@ def create_session(
     raise Conflict(_("Er kon geen vrije code worden gemaakt. Probeer het opnieuw."))
 
 
+def partnership_for_name(facilitator, name: str) -> Partnership:
+    """The facilitator's own partnership of this name, else a shared one they are a member of
+    (the oldest, should two owners use the name), else a new one of their own."""
+    own = Partnership.objects.filter(owner=facilitator, name=name).first()
+    if own is not None:
+        return own
+    shared = Partnership.objects.filter(name=name, members__user=facilitator).order_by("pk").first()
+    if shared is not None:
+        return shared
+    partnership, _created = Partnership.objects.get_or_create(owner=facilitator, name=name)
+    return partnership
+
+
 def first_scored_theme(instrument: Instrument) -> Theme | None:
-    return instrument.themes.filter(items__kind__in=("statement", "priority")).first()
+    return instrument.themes.filter(items__kind__in=("statement", "priority", "balance")).first()
 
 
 def open_themes(session: Session, theme_ids: Iterable[int] | None = None) -> list[int]:

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import retention, tallies
+from .. import access, retention, tallies
 from ..errors import NotFound
 from ..models import Participant, Partnership, Session
 from .decorators import session_view
@@ -49,8 +49,9 @@ def _get_partnership_for_user(user, partnership_id: int) -> Partnership:
 
 
 def partnership_list(user) -> QuerySet[Partnership]:
-    """For the session list: this user's partnerships with how many sessions each has."""
-    return partnerships_for_user(user).annotate(session_count=Count("sessions"))
+    """For the session list: the partnerships this user sees (own, shared, or all with the
+    permission) with how many sessions each has. Only the owner's get a delete link."""
+    return access.partnerships_for(user).annotate(session_count=Count("sessions"))
 
 
 @login_required
