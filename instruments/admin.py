@@ -14,9 +14,11 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +26,7 @@ from reflectie.free_text import refusal_message, refused_character
 
 from .models import Instrument, Item, Theme
 from .services import export, new_version
+from .uploads import MAX_UPLOAD_BYTES, download, load_upload, shown_name
 from .validation import MAX_DEPTH, InstrumentFileError, nesting_too_deep, validate
 
 
@@ -105,6 +108,39 @@ def _strings(value):
 
 
 # --- Instrument -------------------------------------------------------------------------------
+
+
+class InstrumentUploadForm(forms.Form):
+    """The file for "Instrument uploaden"; what is in it is checked by the loader's validator."""
+
+    file = forms.FileField(
+        label=_("Instrumentbestand (JSON)"),
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+        error_messages={
+            "required": _("Kies een bestand om te uploaden."),
+            "missing": _("Kies een bestand om te uploaden."),
+            "invalid": _("Dit is geen bestand. Kies een bestand om te uploaden."),
+            "empty": _("Het bestand is leeg."),
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Filled in per request: a lazy text with a placeholder would be translated once.
+        self.fields["file"].help_text = gettext(
+            "Een JSON-bestand in het formaat van instruments/data/, hooguit %(size)s kB."
+        ) % {"size": MAX_UPLOAD_BYTES // 1024}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Checked before the file is read: the size comes with the upload.
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                gettext("%(file)s: is te groot: hooguit %(size)s kB.")
+                % {"file": shown_name(upload.name), "size": MAX_UPLOAD_BYTES // 1024}
+            )
+        return upload
+
 
 # Where the file format and the model differ in name.
 _INSTRUMENT_ALIASES = {
@@ -342,7 +378,7 @@ def _version_notice(instrument: Instrument) -> dict:
 class InstrumentAdmin(admin.ModelAdmin):
     form = InstrumentForm
     inlines = [ThemeInline]
-    list_display = ("name", "slug", "version", "session_count", "in_use")
+    list_display = ("name", "slug", "version", "session_count", "in_use", "download_link")
     list_display_links = ("name",)
     list_filter = ("slug",)
     search_fields = ("name", "slug", "description")
@@ -375,6 +411,21 @@ class InstrumentAdmin(admin.ModelAdmin):
     def in_use(self, instrument: Instrument) -> bool:
         return _is_frozen(instrument)
 
+    @admin.display(description=_("bestand"))
+    def download_link(self, instrument: Instrument) -> str:
+        url = reverse(
+            "admin:instruments_instrument_download",
+            args=[instrument.pk],
+            current_app=self.admin_site.name,
+        )
+        # The visible word is the same on every row; the hidden part says which version.
+        return format_html(
+            '<a href="{}" download>{}<span class="visually-hidden"> {}</span></a>',
+            url,
+            gettext("JSON downloaden"),
+            instrument,
+        )
+
     def has_change_permission(self, request, obj=None):
         return not _is_frozen(obj) and super().has_change_permission(request, obj)
 
@@ -382,12 +433,23 @@ class InstrumentAdmin(admin.ModelAdmin):
         return not _is_frozen(obj) and super().has_delete_permission(request, obj)
 
     def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
         custom = [
+            path(
+                "uploaden/",
+                self.admin_site.admin_view(self.upload_view),
+                name=f"{name}_upload",
+            ),
             path(
                 "<path:object_id>/nieuwe-versie/",
                 self.admin_site.admin_view(self.new_version_view),
-                name=f"{self.opts.app_label}_{self.opts.model_name}_new_version",
-            )
+                name=f"{name}_new_version",
+            ),
+            path(
+                "<path:object_id>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name=f"{name}_download",
+            ),
         ]
         # Before the defaults: their "<path:object_id>/" catch-all would swallow this URL.
         return custom + super().get_urls()
@@ -415,6 +477,85 @@ class InstrumentAdmin(admin.ModelAdmin):
                 current_app=self.admin_site.name,
             )
         )
+
+    def upload_view(self, request):
+        """An instrument file, checked and stored as `load_instruments` does with one on disk."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = InstrumentUploadForm(request.POST, request.FILES)
+            if form.is_valid():
+                stored = self._store_upload(request, form)
+                if stored is not None:
+                    return HttpResponseRedirect(
+                        reverse(
+                            "admin:instruments_instrument_change",
+                            args=[stored.pk],
+                            current_app=self.admin_site.name,
+                        )
+                    )
+            status = 400
+        else:
+            form, status = InstrumentUploadForm(), 200
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Instrument uploaden"),
+            "form": form,
+            "errors": [*form.non_field_errors(), *form["file"].errors],
+        }
+        return TemplateResponse(
+            request, "admin/instruments/instrument/upload.html", context, status=status
+        )
+
+    def _store_upload(self, request, form: InstrumentUploadForm) -> Instrument | None:
+        upload = form.cleaned_data["file"]
+        try:
+            instrument, outcome = load_upload(upload.read(), shown_name(upload.name))
+        except InstrumentFileError as exc:
+            form.add_error("file", str(exc))
+            return None
+        values = {"name": instrument.name, "version": instrument.version}
+        if outcome == "nieuw":
+            self.log_addition(request, instrument, [{"added": {}}])
+            message = gettext("Instrument ‘%(name)s’ versie %(version)s opgeslagen.")
+        elif outcome == "bijgewerkt":
+            self.log_change(request, instrument, [{"changed": {}}])
+            message = gettext("Instrument ‘%(name)s’ versie %(version)s bijgewerkt.")
+        else:
+            message = gettext(
+                "Instrument ‘%(name)s’ versie %(version)s ongewijzigd: dit bestand is al "
+                "opgeslagen."
+            )
+        self.message_user(request, message % values, messages.SUCCESS)
+        return instrument
+
+    def download_view(self, request, object_id):
+        """A version as the file the loader reads, named <slug>-v<version>.json."""
+        instrument = self.get_object(request, unquote(object_id))
+        if instrument is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, instrument):
+            raise PermissionDenied
+        try:
+            filename, text = download(instrument)
+        except InstrumentFileError as exc:
+            self.message_user(
+                request,
+                gettext("Deze versie kan (nog) niet worden gedownload: %(problem)s")
+                % {"problem": f"{exc.path}: {exc.message}" if exc.path else exc.message},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse(
+                    "admin:instruments_instrument_change",
+                    args=[instrument.pk],
+                    current_app=self.admin_site.name,
+                )
+            )
+        response = HttpResponse(text, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
     def _make_new_version(self, request, instrument: Instrument) -> Instrument | None:
         try:

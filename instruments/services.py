@@ -121,10 +121,21 @@ def _fill(instrument: Instrument, data: dict, digest: str) -> None:
                 title=item.get("title", ""),
                 text=item["text"],
                 max_choices=item.get("max_choices"),
-                options=item.get("options", []),
+                options=_stored_options(item),
             )
             for i, item in enumerate(theme_data["items"])
         )
+
+
+def _stored_options(item: dict) -> list[dict]:
+    """A priority item's options; a balance item's two questions, in the same shape so that
+    ``Item.choices`` reads both (an empty label means the standard wording)."""
+    if item["kind"] == Item.Kind.BALANCE:
+        return [
+            {"key": "brings", "label": item["brings_label"]},
+            {"key": "gets", "label": item["gets_label"]},
+        ]
+    return item.get("options", [])
 
 
 def export(instrument: Instrument) -> dict:
@@ -161,6 +172,10 @@ def export(instrument: Instrument) -> dict:
             if item.kind == Item.Kind.PRIORITY:
                 entry["options"] = item.options
                 entry["max_choices"] = item.max_choices
+            if item.kind == Item.Kind.BALANCE:
+                labels = dict(item.choices)
+                entry["brings_label"] = labels.get("brings", "")
+                entry["gets_label"] = labels.get("gets", "")
             items.append(entry)
         data["themes"].append(
             {

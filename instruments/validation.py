@@ -16,7 +16,9 @@ from django.utils.translation import gettext as _
 from reflectie.free_text import refusal_message, refused_character
 
 FORMAT = 1
-ITEM_KINDS = ("statement", "prompt", "priority")
+ITEM_KINDS = ("statement", "prompt", "priority", "balance")
+#: A balance item's two questions; empty in a file means the standard wording (see the docs).
+BALANCE_LABELS = ("brings_label", "gets_label")
 FIELD_KINDS = ("text", "longtext", "date", "theme")
 SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 #: Deepest nesting of [ and { a file may have. A real instrument needs 7; the limit keeps a
@@ -284,5 +286,8 @@ def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
                     {"key": key, "label": c.text(opt, "label", opath, required=True)}
                 )
             item["max_choices"] = c.integer(raw, "max_choices", path, 3, 1, len(options))
+        if kind == "balance":
+            for key in BALANCE_LABELS:
+                item[key] = c.text(raw, key, path, max_length=SHORT)
         items.append(item)
     return items

@@ -54,6 +54,11 @@ class AgreementView:
     def filled(self) -> tuple[FieldValue, ...]:
         return tuple(v for v in self.values if v.value)
 
+    @property
+    def dates(self) -> tuple[FieldValue, ...]:
+        """The filled date fields: what a calendar file holds of this agreement (calendar.py)."""
+        return tuple(v for v in self.filled if v.kind == "date")
+
     def get(self, key: str) -> str:
         return next((v.display for v in self.values if v.key == key), "")
 
@@ -284,8 +289,16 @@ def _display(kind: str, value: str, refs: Mapping[str, str]) -> str:
 
 
 def list_context(session: Session) -> dict:
-    """What `_agreements_list.html` needs: include it with this merged into the context."""
-    return {"agreements": views(session), "fields": fields_of(session)}
+    """What `_agreements_list.html` needs: include it with this merged into the context.
+
+    ``agreements_dated``: whether any agreement has a date, so a calendar link is worth showing.
+    """
+    shown = views(session)
+    return {
+        "agreements": shown,
+        "fields": fields_of(session),
+        "agreements_dated": any(a.dates for a in shown),
+    }
 
 
 def _shorten(text: str, length: int) -> str:

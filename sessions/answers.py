@@ -1,4 +1,5 @@
-"""Store what a phone answers: scores on statements and picks in priority votes.
+"""Store what a phone answers: scores on statements, picks in priority votes and the pairs of
+a balance item ("halen en brengen").
 
 Each answer is an upsert of one row per (participant, item), so a retried POST changes nothing.
 A request that is wrong in any part stores nothing at all.
@@ -12,7 +13,7 @@ from instruments.models import Item
 
 from . import lifecycle, results, tallies
 from .errors import Invalid, NotAllowed
-from .models import Participant, PriorityChoice, Response, Session
+from .models import BalanceAnswer, Participant, PriorityChoice, Response, Session
 
 DONT_KNOW = "dk"
 SESSION_VOTE_MAX = 3
@@ -169,3 +170,76 @@ def choices_of(participant: Participant) -> dict[int | None, set[str]]:
     ):
         picks.setdefault(item_id, set()).add(option)
     return picks
+
+
+# Halen en brengen -------------------------------------------------------------------------------
+
+
+def balance_item(session: Session, item_id: int) -> Item | None:
+    """A balance item of this session's instrument; None for any other item."""
+    return Item.objects.filter(
+        pk=item_id, theme__instrument_id=session.instrument_id, kind=Item.Kind.BALANCE
+    ).first()
+
+
+def _balance_score(session: Session, raw) -> int:
+    """One side of a pair: a score on the instrument's scale ("weet ik niet" is not offered)."""
+    instrument = session.instrument
+    raw = "" if raw is None else str(raw).strip()
+    if raw.isascii() and raw.isdigit() and instrument.scale_min <= int(raw) <= instrument.scale_max:
+        return int(raw)
+    raise Invalid(
+        _("Kies bij brengen en bij halen een score van %(low)s tot en met %(high)s.")
+        % {"low": instrument.scale_min, "high": instrument.scale_max}
+    )
+
+
+def answer_balance(participant: Participant, item_id: int, brings, gets) -> bool:
+    """Store what the participant's organisation brings and gets; True when it changed anything.
+
+    Both scores are required: a pair with one side is no answer, and nothing is stored. The
+    change is listed for the tallies (``tallies.record``), which show the pairs only in steps.
+    """
+    session = participant.session
+    item = balance_item(session, item_id)
+    if item is None:
+        raise Invalid(_("Deze vraag hoort niet bij deze sessie."))
+    if brings in (None, "") or gets in (None, ""):
+        raise Invalid(_("Kies een score bij wat jouw organisatie brengt én bij wat ze haalt."))
+    pair = _balance_score(session, brings), _balance_score(session, gets)
+    if item.theme_id not in lifecycle.open_themes(session):
+        raise NotAllowed(_("Deze ronde is gesloten: antwoorden kunnen niet meer veranderen."))
+
+    current = (
+        BalanceAnswer.objects.filter(participant=participant, item=item)
+        .values_list("brings", "gets")
+        .first()
+    )
+    if current == pair:  # a retried POST
+        return False
+    with transaction.atomic():
+        # One upsert, so two taps at once are one row (the unique participant and item).
+        BalanceAnswer.objects.bulk_create(
+            [
+                BalanceAnswer(
+                    session=session, participant=participant, item=item, brings=pair[0],
+                    gets=pair[1], updated_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["participant", "item"],
+            update_fields=["brings", "gets", "updated_at"],
+        )  # fmt: skip
+        tallies.record(session.pk, item.pk, [participant.pk])
+        lifecycle.touch(session.pk)
+    return True
+
+
+def balances_of(participant: Participant) -> dict[int, tuple[int, int]]:
+    """The participant's own pairs {item id: (brings, gets)}, to show them again."""
+    return {
+        item_id: (brings, gets)
+        for item_id, brings, gets in BalanceAnswer.objects.filter(
+            participant=participant
+        ).values_list("item_id", "brings", "gets")
+    }

@@ -40,7 +40,7 @@ from . import agreements as agreement_service
 from . import charts, history, results
 from .bands import band_label
 from .models import PriorityChoice, Session
-from .stats import MIN_RESPONDENTS
+from .stats import BALANCE_GAP, MIN_RESPONDENTS
 
 #: The PDF's own origin: only used to resolve /static/... paths, never contacted (.invalid can
 #: not resolve, and the fetcher below does not open connections at all).
@@ -145,6 +145,23 @@ class StatementRow:
 
 
 @dataclass
+class BalanceRow:
+    """A balance item in the report: its scatter and share out of balance, from the floor up."""
+
+    result: results.ItemResult
+    scatter: charts.Scatter | None
+
+    @property
+    def balance(self):
+        return self.result.balance
+
+    @property
+    def scatter_src(self) -> str:
+        """The scatter as an image URL; "" below the floor."""
+        return charts.scatter_data_url(self.scatter) if self.scatter else ""
+
+
+@dataclass
 class ThemeSection:
     key: str
     title: str
@@ -154,6 +171,7 @@ class ThemeSection:
     previous: float | None
     statements: list[StatementRow]
     priorities: list[dict] = field(default_factory=list)
+    balances: list[BalanceRow] = field(default_factory=list)
 
 
 def _voters(session: Session) -> dict[int | None, int]:
@@ -189,7 +207,7 @@ def report_context(session: Session) -> dict:
                     "options": sorted(item.options, key=lambda o: -o.count),
                 }
             )
-        if not theme.statements and not priorities:
+        if not theme.statements and not priorities and not theme.balances:
             continue
         t = trends.get(theme.info.key)
         themes.append(
@@ -205,6 +223,13 @@ def report_context(session: Session) -> dict:
                     for r in theme.statements
                 ],
                 priorities=priorities,
+                balances=[
+                    BalanceRow(
+                        r,
+                        charts.for_balance(r.balance, instrument.scale_min, instrument.scale_max),
+                    )
+                    for r in theme.balances
+                ],
             )
         )
     session_voters = voters.get(None, 0)
@@ -224,9 +249,10 @@ def report_context(session: Session) -> dict:
         "earlier": history.earlier_agreements(session),
         "dont_know_label": instrument.dont_know_label,
         "min_respondents": MIN_RESPONDENTS,
+        "balance_gap": BALANCE_GAP,
         # Answers still waiting for a step of three (tallies.py): counted, not in the figures.
         "held_back": sum(max(0, r.answered - r.stats.respondents) for r in res.statements),
-        "css_url": STATIC_ORIGIN + _static_prefix() + PDF_CSS,
+        "css_url": css_url(),
     }
 
 
@@ -315,12 +341,21 @@ def render_pdf(session: Session, *, fetcher: URLFetcher | None = None) -> bytes:
     Relative and /static/ URLs resolve against STATIC_ORIGIN; the fetcher turns those into the
     app's own static files and refuses everything else.
     """
-    html = render_html(session)
+    return html_to_pdf(render_html(session), fetcher=fetcher)
+
+
+def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
+    """A report's HTML (this one's or the partnership's) as a tagged PDF/UA-1 document."""
     with _cycle_collection_paused():
         document = HTML(
             string=html, base_url=STATIC_ORIGIN + "/", url_fetcher=fetcher or StaticOnlyFetcher()
         )
         return document.write_pdf(pdf_variant="pdf/ua-1")
+
+
+def css_url() -> str:
+    """The reports' stylesheet, as the fetcher finds it."""
+    return STATIC_ORIGIN + _static_prefix() + PDF_CSS
 
 
 # CSV --------------------------------------------------------------------------------------------
@@ -376,6 +411,19 @@ def render_csv(session: Session) -> str:
                        "" if hidden else number(s.consensus),
                        "" if hidden else (yes if s.divided else no),
                        "" if hidden else (yes if s.split else no)]
+                )  # fmt: skip
+        balances = [(theme, row) for theme in res.themes for row in theme.balances]
+        if balances:
+            # Halen en brengen: how many gave a pair, and from the floor up how many pairs the
+            # figures hold and how many of those are out of balance.
+            write([])
+            write([_("thema"), _("halen en brengen"), _("ingevuld"), _("uitgenodigd"),
+                   _("getoond"), _("uit balans")])  # fmt: skip
+            for theme, row in balances:
+                b = row.balance
+                write(
+                    [theme.info.title, row.info.text, row.answered, res.participants,
+                     "" if b.hidden else b.total, "" if b.hidden else b.out_of_balance]
                 )  # fmt: skip
         write([])
         fields = agreement_service.fields_of(session)

@@ -15,7 +15,7 @@ from instruments.models import Instrument, Item, item_label
 
 from . import lifecycle, tallies
 from . import stats as calc
-from .models import Participant, Response, Session
+from .models import BalanceAnswer, Participant, Response, Session
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,8 @@ class ItemResult:
     answered: int = 0
     stats: calc.ItemStats | None = None
     options: list[OptionCount] = field(default_factory=list)
+    # A balance item's shown pairs, their number and how many are out of balance.
+    balance: calc.BalanceStats | None = None
 
     @property
     def label(self) -> str:
@@ -105,6 +107,10 @@ class ThemeResult:
     @property
     def statements(self) -> list[ItemResult]:
         return [r for r in self.items if r.info.kind == Item.Kind.STATEMENT]
+
+    @property
+    def balances(self) -> list[ItemResult]:
+        return [r for r in self.items if r.info.kind == Item.Kind.BALANCE]
 
     @property
     def answered(self) -> int:
@@ -161,6 +167,14 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
     shown = tallies.shown_for_session(session_id)
 
     structure = instrument_structure(session.instrument)
+    if any(item.kind == Item.Kind.BALANCE for theme in structure for item in theme.items):
+        # How many gave a pair moves live, as for statements (no query without balance items).
+        answered.update(
+            BalanceAnswer.objects.filter(session_id=session_id)
+            .values_list("item_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
     open_ids = set(lifecycle.open_themes(session, [t.id for t in structure]))
     scale = (session.instrument.scale_min, session.instrument.scale_max)
     themes = []
@@ -218,6 +232,9 @@ def _item_result(item, theme, shown, answered, participants, scale) -> ItemResul
     elif item.kind == Item.Kind.PRIORITY:
         picks = shown.get(item.id, {})
         result.options = [OptionCount(key, label, picks.get(key, 0)) for key, label in item.options]
+    elif item.kind == Item.Kind.BALANCE:
+        result.balance = calc.balance_stats(tallies.pairs(shown.get(item.id, {})))
+        result.answered = answered.get(item.id, 0)
     return result
 
 

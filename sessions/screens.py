@@ -91,10 +91,27 @@ class ItemView:
     chart: charts.Chart | None = None
     options: list[OptionView] = field(default_factory=list)
     options_shown: bool = False
+    # Halen en brengen: the shown pairs (their figures are part of this view's repr, so the
+    # fragment's kept HTML changes with them: ITEM_KEYS) and their scatter.
+    balance: calc.BalanceStats | None = None
+    scatter: charts.Scatter | None = None
 
     @property
     def is_statement(self) -> bool:
         return self.kind == Item.Kind.STATEMENT
+
+    @property
+    def is_balance(self) -> bool:
+        return self.kind == Item.Kind.BALANCE
+
+    @property
+    def balance_shown(self) -> bool:
+        """From the anonymity floor up: below it no scatter and no share."""
+        return self.scatter is not None
+
+    @property
+    def balance_gap(self) -> int:
+        return calc.BALANCE_GAP
 
     @property
     def is_priority(self) -> bool:
@@ -110,7 +127,9 @@ class ItemView:
         return sorted(self.options, key=lambda o: -o.count)
 
 
-def item_view(result: ItemResult, participants: int, scale_min: int) -> ItemView:
+def item_view(
+    result: ItemResult, participants: int, scale_min: int, scale_max: int = 5
+) -> ItemView:
     view = ItemView(
         id=result.info.id,
         kind=result.info.kind,
@@ -123,6 +142,9 @@ def item_view(result: ItemResult, participants: int, scale_min: int) -> ItemView
     view.chart = charts.for_statement(result.stats, scale_min)
     if view.is_priority:
         view.options, view.options_shown = option_views(result.options, result.info.max_choices)
+    if view.is_balance:
+        view.balance = result.balance
+        view.scatter = charts.for_balance(result.balance, scale_min, scale_max)
     return view
 
 
@@ -203,14 +225,20 @@ def trend_view(trend: history.ThemeTrend | None) -> TrendView | None:
     )
 
 
-def theme_view(result: ThemeResult, participants: int, scale_min: int) -> ThemeView:
-    kinds = (Item.Kind.STATEMENT, Item.Kind.PRIORITY)
+def theme_view(
+    result: ThemeResult, participants: int, scale_min: int, scale_max: int = 5
+) -> ThemeView:
+    kinds = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE)
     return ThemeView(
         id=result.info.id,
         title=result.info.title,
         background_title=result.info.background_title,
         background=result.info.background,
-        items=[item_view(r, participants, scale_min) for r in result.items if r.info.kind in kinds],
+        items=[
+            item_view(r, participants, scale_min, scale_max)
+            for r in result.items
+            if r.info.kind in kinds
+        ],
         prompts=[r.info for r in result.items if r.info.kind == Item.Kind.PROMPT],
         mean=result.mean,
         band=result.band,
@@ -261,8 +289,8 @@ def history_context(session: Session, results: SessionResults) -> dict:
 
 
 def screen_context(session: Session, results: SessionResults, view: str, *, join_base: str) -> dict:
-    scale_min = session.instrument.scale_min
-    themes = [theme_view(t, results.participants, scale_min) for t in results.themes]
+    scale_min, scale_max = session.instrument.scale_min, session.instrument.scale_max
+    themes = [theme_view(t, results.participants, scale_min, scale_max) for t in results.themes]
     facilitator = view == "facilitator"
     extra: dict = {}
     if facilitator:

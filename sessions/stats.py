@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 __all__ = [
+    "BALANCE_GAP",
     "BAND_AANDACHT",
     "BAND_STERK",
     "BAND_ZORG",
@@ -24,8 +25,10 @@ __all__ = [
     "MIN_GROUP",
     "MIN_RESPONDENTS",
     "STABLE_DELTA",
+    "BalanceStats",
     "ItemStats",
     "Trend",
+    "balance_stats",
     "band",
     "breakdown_allowed",
     "consensus",
@@ -285,3 +288,38 @@ def breakdown_allowed(group_sizes: Mapping[str, int], min_group: int = MIN_GROUP
     if len(group_sizes) < 2:
         return False
     return all(size >= min_group for size in group_sizes.values())
+
+
+#: Brengen and halen this far apart or further: the pair is "uit balans".
+BALANCE_GAP = 2
+
+
+@dataclass(frozen=True)
+class BalanceStats:
+    """What may be shown about one balance item ("halen en brengen").
+
+    ``pairs`` is ((brings, gets, count), ...) in order. When ``hidden`` (fewer than
+    ``MIN_RESPONDENTS`` pairs) the pairs and the share out of balance are blanked, as a
+    statement's scores are.
+    """
+
+    total: int
+    hidden: bool
+    pairs: tuple[tuple[int, int, int], ...]
+    out_of_balance: int | None
+
+    @property
+    def cells(self) -> dict[tuple[int, int], int]:
+        return {(brings, gets): n for brings, gets, n in self.pairs}
+
+
+def balance_stats(
+    pairs: Mapping[tuple[int, int], int], *, min_respondents: int = MIN_RESPONDENTS
+) -> BalanceStats:
+    """Summarise the pairs {(brings, gets): count}, applying the anonymity floor first."""
+    total = sum(pairs.values())
+    if total < min_respondents:
+        return BalanceStats(total=total, hidden=True, pairs=(), out_of_balance=None)
+    out = sum(n for (brings, gets), n in pairs.items() if abs(brings - gets) >= BALANCE_GAP)
+    shown = tuple(sorted((brings, gets, n) for (brings, gets), n in pairs.items() if n))
+    return BalanceStats(total=total, hidden=False, pairs=shown, out_of_balance=out)

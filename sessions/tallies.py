@@ -5,9 +5,10 @@ replaced by its current counts only when
 
 1. at least ``MIN_STEP`` participants have answered, changed their answer or left since the
    counts were last replaced, and
-2. for a statement, the difference is not exactly one answer's worth (one answer added, one
-   taken away, or one moved from one score to another): changes that cancel out could
-   otherwise leave one person's answer as the whole step.
+2. for a statement or a balance item ("halen en brengen"), the difference is not exactly one
+   answer's worth (one answer added, one taken away, or one moved from one score or pair to
+   another): changes that cancel out could otherwise leave one person's answer as the whole
+   step.
 
 Until then every screen, the PDF and the CSV keep the old counts. How many have answered
 ("x van y") moves live: it tells that someone answered, never what.
@@ -32,7 +33,7 @@ from django.db.models import Count, F
 from instruments.models import Item
 
 from . import lifecycle
-from .models import Participant, PriorityChoice, Response, Session, Tally
+from .models import BalanceAnswer, Participant, PriorityChoice, Response, Session, Tally
 from .stats import MIN_RESPONDENTS
 
 #: Fewest participants whose changes a screen may show in one step (the same 3 as the floor).
@@ -41,11 +42,27 @@ MIN_STEP = 3
 #: The key under which a statement's "weet ik niet" answers are counted in ``Tally.shown``.
 DONT_KNOW = "?"
 
+STATEMENT, PRIORITY, BALANCE = Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE
+
+
+def pair_key(brings: int, gets: int) -> str:
+    """How a balance item's ``Tally.shown`` names a pair: {"<brings>-<gets>": count}."""
+    return f"{brings}-{gets}"
+
+
+def pairs(shown: dict) -> dict[tuple[int, int], int]:
+    """A balance item's shown counts as {(brings, gets): count}."""
+    result = {}
+    for key, n in shown.items():
+        brings, gets = key.split("-")
+        result[int(brings), int(gets)] = n
+    return result
+
 
 def record(session_id: int, item_id: int | None, participant_ids: Iterable[int]) -> None:
     """List participants as changed on this question when no stamped answer says so: picks in
-    a vote, a participant who left, or one who moved to another group. The next ``publish``
-    counts them. Call it inside the transaction that stored the change.
+    a vote, a balance item's pair, a participant who left, or one who moved to another group.
+    The next ``publish`` counts them. Call it inside the transaction that stored the change.
 
     ``item_id`` None is the session's own priority vote.
     """
@@ -103,24 +120,21 @@ def _publish(session_id: int, version: int, tallied: int) -> None:
         if tally.pending:
             pending.setdefault(item_id, set()).update(tally.pending)
     ready = [item_id for item_id, who in pending.items() if len(who) >= MIN_STEP]
-    statements = {item_id for item_id in ready if item_id in changed}
+    # Stamped answers are scores; the session's vote (None) counts picks.
+    kinds = {item_id: STATEMENT if item_id in changed else PRIORITY for item_id in ready}
     listed_only = [item_id for item_id in ready if item_id is not None and item_id not in changed]
-    if listed_only:  # someone left or moved: a statement, or a priority question
-        statements |= set(
-            Item.objects.filter(pk__in=listed_only, kind=Item.Kind.STATEMENT).values_list(
-                "pk", flat=True
-            )
-        )
-    counts = _statement_counts(session_id, statements)
+    if listed_only:  # someone left, moved, picked or gave a pair: any kind of question
+        kinds.update(Item.objects.filter(pk__in=listed_only).values_list("pk", "kind"))
+    counts = _statement_counts(session_id, {i for i, kind in kinds.items() if kind == STATEMENT})
     for item_id in ready:
-        statement = item_id in statements
+        kind = kinds[item_id]
         tally = tallies.get(item_id) or Tally(session_id=session_id, item_id=item_id)
         current = (
             counts.get(item_id, {})
-            if statement
-            else current_counts(session_id, item_id, statement=False)
+            if kind == STATEMENT
+            else current_counts(session_id, item_id, kind=kind)
         )
-        if step_allowed(tally.shown, current, statement=statement):
+        if step_allowed(tally.shown, current, kind=kind):
             tally.shown, tally.pending, tally.seq = current, [], version
             tally.save()
 
@@ -155,9 +169,12 @@ def withdraw(participant: Participant) -> None:
         picked = set(
             PriorityChoice.objects.filter(participant=participant).values_list("item_id", flat=True)
         )
+        paired = set(
+            BalanceAnswer.objects.filter(participant=participant).values_list("item_id", flat=True)
+        )
         pk = participant.pk
         participant.delete()
-        for item_id in scored | picked:
+        for item_id in scored | picked | paired:
             record(session_id, item_id, [pk])
         lifecycle.touch(session_id)
 
@@ -169,17 +186,27 @@ def partner_type_changed(participant: Participant) -> None:
         record(participant.session_id, item_id, [participant.pk])
 
 
-def current_counts(session_id: int, item_id: int | None, *, statement: bool) -> dict:
+def current_counts(session_id: int, item_id: int | None, *, kind: str) -> dict:
     """The counts as stored right now, in the form of ``Tally.shown``."""
-    if not statement:
+    if kind == STATEMENT:
+        return _statement_counts(session_id, {item_id})[item_id]
+    if kind == BALANCE:
         return {
-            option: n
-            for option, n in PriorityChoice.objects.filter(session_id=session_id, item_id=item_id)
-            .values_list("option")
+            pair_key(brings, gets): n
+            for brings, gets, n in BalanceAnswer.objects.filter(
+                session_id=session_id, item_id=item_id
+            )
+            .values_list("brings", "gets")
             .annotate(n=Count("id"))
             .order_by()
         }
-    return _statement_counts(session_id, {item_id})[item_id]
+    return {
+        option: n
+        for option, n in PriorityChoice.objects.filter(session_id=session_id, item_id=item_id)
+        .values_list("option")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
 
 
 def totals(shown: dict) -> dict[str, int]:
@@ -191,9 +218,13 @@ def totals(shown: dict) -> dict[str, int]:
     return total
 
 
-def step_allowed(shown: dict, current: dict, *, statement: bool) -> bool:
+def step_allowed(shown: dict, current: dict, *, kind: str) -> bool:
     """Whether the screens may go from ``shown`` to ``current`` (the caller checked MIN_STEP)."""
-    if not statement:
+    if kind == BALANCE:
+        # Below the floor nothing of the pairs is shown, but a hidden state in between must not
+        # let two shown ones differ by one pair: the rule holds for every step.
+        return not _one_answer_apart(shown, current)
+    if kind != STATEMENT:
         return True
     before, after = totals(shown), totals(current)
     if _one_answer_apart(before, after):
@@ -234,11 +265,19 @@ def publish_all(session_id: int) -> None:
     picks = set(
         PriorityChoice.objects.filter(session_id=session_id).values_list("item_id", flat=True)
     )
+    balances = set(
+        BalanceAnswer.objects.filter(session_id=session_id).values_list("item_id", flat=True)
+    )
+    questions = (
+        [(i, STATEMENT) for i in keys]
+        + [(i, PRIORITY) for i in picks]
+        + [(i, BALANCE) for i in balances]
+    )
     with transaction.atomic():
         version = Session.objects.filter(pk=session_id).values_list("version", flat=True).get()
-        for item_id, statement in [(i, True) for i in keys] + [(i, False) for i in picks]:
+        for item_id, kind in questions:
             tally = _locked_tally(session_id, item_id)
-            tally.shown = current_counts(session_id, item_id, statement=statement)
+            tally.shown = current_counts(session_id, item_id, kind=kind)
             tally.pending = []
             tally.seq = version
             tally.save(update_fields=["shown", "pending", "seq"])

@@ -41,6 +41,7 @@ class TrendChart:
     RIGHT = 128  # room for the bands' names
     TOP = 18
     BOTTOM = 40  # room for the dates
+    PAD = 36
 
     @property
     def plotted(self) -> tuple[Point, ...]:
@@ -57,11 +58,12 @@ def make_trend_chart(
     title: str, labels: list[str], values: list[float | None], scale: tuple[int, int]
 ) -> TrendChart:
     """Points spread evenly from left to right, one per session, oldest first."""
-    inner = TrendChart.WIDTH - TrendChart.LEFT - TrendChart.RIGHT
+    # The points keep PAD from the plot's edges, so their numbers clear the axis and band names.
+    inner = TrendChart.WIDTH - TrendChart.LEFT - TrendChart.RIGHT - 2 * TrendChart.PAD
     step = inner / max(len(values) - 1, 1)
     points = []
     for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        x = TrendChart.LEFT + (i * step if len(values) > 1 else inner / 2)
+        x = TrendChart.LEFT + TrendChart.PAD + (i * step if len(values) > 1 else inner / 2)
         y = None if value is None else _y(stats.round_display(value), scale)
         points.append(Point(label=label, value=value, x=round(x, 1), y=y))
     shown = [

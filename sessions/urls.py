@@ -11,6 +11,7 @@ urlpatterns = [
     path("s/<str:code>/state/", participant.state, name="phone_state"),
     path("s/<str:code>/answer/", participant.answer, name="phone_answer"),
     path("s/<str:code>/choose/", participant.choose, name="phone_choose"),
+    path("s/<str:code>/balance/", participant.balance, name="phone_balance"),
     path("s/<str:code>/profile/", participant.profile, name="phone_profile"),
     # Facilitator (logged in, own sessions only).
     path("sessies/", facilitator.session_list, name="session_list"),

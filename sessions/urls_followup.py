@@ -34,6 +34,16 @@ urlpatterns = [
         followup.agreement_move,
         name="session_agreement_move",
     ),
+    path(
+        "sessies/<int:session_id>/afspraken.ics",
+        followup.agreements_ics,
+        name="session_agreements_ics",
+    ),
+    path(
+        "sessies/<int:session_id>/afspraken/<int:agreement_id>/agenda.ics",
+        followup.agreement_ics,
+        name="session_agreement_ics",
+    ),
     path("sessies/<int:session_id>/terugblik/", followup.review_page, name="session_review"),
     path("sessies/<int:session_id>/verslag.pdf", followup.report_pdf, name="session_report_pdf"),
     path(
@@ -48,4 +58,5 @@ urlpatterns = [
     # Partners with a share link, and phones that took part (once the session is closed).
     path("gedeeld/<str:token>/verslag.pdf", followup.shared_report_pdf, name="shared_report_pdf"),
     path("s/<str:code>/verslag.pdf", followup.phone_report_pdf, name="phone_report_pdf"),
+    path("s/<str:code>/afspraken.ics", followup.phone_agreements_ics, name="phone_agreements_ics"),
 ]

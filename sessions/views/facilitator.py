@@ -20,7 +20,7 @@ from reflectie.free_text import FreeTextField
 from reflectie.netinfo import join_base_url
 
 from .. import lifecycle, qr, screens
-from ..access import sees_all, sessions_for
+from ..access import sees_all, sessions_for, shared_partnership_ids
 from ..errors import Invalid, Refused
 from ..models import Partnership, Session
 from . import deletion
@@ -85,6 +85,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
         "sessions": sessions,
         "sees_all": sees_all(request.user),
         "partnerships": deletion.partnership_list(request.user),
+        "user_id": request.user.pk,
     }
     return render(request, "sessions/facilitator/session_list.html", context)
 
@@ -110,9 +111,13 @@ def new_session(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 return redirect("session_dashboard", session.pk)
-    # Own partnerships only, also for someone who sees all: create_session files the session
-    # under the creator's partnership of that name, so another's name would not link to it.
-    partnerships = Partnership.objects.filter(owner=request.user).values_list("name", flat=True)
+    # Own and shared partnerships only, also for someone who sees all: create_session files
+    # the session under one of those by name, so another's name would not link to it.
+    partnerships = (
+        Partnership.objects.filter(pk__in=shared_partnership_ids(request.user.pk))
+        .values_list("name", flat=True)
+        .distinct()
+    )
     return render(
         request,
         "sessions/facilitator/new_session.html",

@@ -6,20 +6,23 @@ JavaScript (POST, then redirect); htmx requests get the fragment back instead. A
 answers 4xx with a message in the user's language and stores nothing.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .. import agreements, history, participation, report, sharing, timer
+from .. import agreements, calendar, history, participation, report, sharing, timer
 from ..errors import Invalid, Refused
 from ..models import Agreement, AgreementReview, Session
 from .decorators import session_view
+from .downloads import download
 from .refusals import refusal
 
 # Form fields that are not part of an agreement.
@@ -232,17 +235,8 @@ def review_page(request: HttpRequest, session: Session) -> HttpResponse:
 # The report -------------------------------------------------------------------------------------
 
 
-def _download(body: bytes, content_type: str, name: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    # Results of a closed room: not for shared caches or search engines.
-    response["Cache-Control"] = "private, no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
 def _pdf(session: Session) -> HttpResponse:
-    return _download(
+    return download(
         report.pdf_for_download(session),
         "application/pdf",
         report.filename(session, "pdf"),
@@ -259,7 +253,7 @@ def report_pdf(request: HttpRequest, session: Session) -> HttpResponse:
 def results_csv(request: HttpRequest, session: Session) -> HttpResponse:
     # The byte order mark makes spreadsheet programs read the file as UTF-8.
     body = ("\ufeff" + report.render_csv(session)).encode("utf-8")
-    return _download(
+    return download(
         body,
         "text/csv; charset=utf-8",
         report.filename(session, "csv"),
@@ -275,15 +269,51 @@ def shared_report_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return _pdf(session)
 
 
-@require_GET
-def phone_report_pdf(request: HttpRequest, code: str) -> HttpResponse:
+def _phone_file(build):
+    """A file for a phone that took part, once the session is closed (sharing's one rule):
+    ``build(session)`` answers; a refusal gets the phone's refusal page."""
+
+    @require_GET
+    @wraps(build)
+    def view(request: HttpRequest, code: str) -> HttpResponse:
+        try:
+            token = participation.device_token(request.COOKIES, code)
+            return build(sharing.session_for_device(code, token))
+        except Refused as exc:
+            return refusal(request, exc, phone=True, code=code, fragment=False)
+
+    return view
+
+
+@_phone_file
+def phone_report_pdf(session: Session) -> HttpResponse:
     """A phone that took part gets the report once the session is closed."""
-    try:
-        token = participation.device_token(request.COOKIES, code)
-        session = sharing.session_for_device(code, token)
-    except Refused as exc:
-        return refusal(request, exc, phone=True, code=code, fragment=False)
     return _pdf(session)
+
+
+# Agreements in a calendar -----------------------------------------------------------------------
+
+
+def _ics(body: bytes, name: str) -> HttpResponse:
+    return download(body, "text/calendar; charset=utf-8", name)
+
+
+@session_view(methods=("GET",))
+def agreements_ics(request: HttpRequest, session: Session) -> HttpResponse:
+    """Every dated agreement of the session; a refusal when none has a date."""
+    return _ics(calendar.session_calendar(session), calendar.filename(session))
+
+
+@session_view(methods=("GET",))
+def agreement_ics(request: HttpRequest, session: Session, agreement_id: int) -> HttpResponse:
+    body = calendar.agreement_calendar(session, agreement_id)
+    return _ics(body, calendar.filename(session, agreement_id))
+
+
+@_phone_file
+def phone_agreements_ics(session: Session) -> HttpResponse:
+    """The same file as the facilitator's, under the report's rule for phones."""
+    return _ics(calendar.session_calendar(session), calendar.filename(session))
 
 
 # Share links ------------------------------------------------------------------------------------

@@ -229,10 +229,12 @@ def _open_themes(participant: Participant) -> list[dict]:
         return []
     stored = answers.answers_of(participant)
     picks = answers.choices_of(participant)
+    pairs = answers.balances_of(participant)
+    answerable = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE)
     items_by_theme: dict[int, list[Item]] = {}
-    for item in Item.objects.filter(
-        theme_id__in=open_ids, kind__in=(Item.Kind.STATEMENT, Item.Kind.PRIORITY)
-    ).select_related("theme"):
+    for item in Item.objects.filter(theme_id__in=open_ids, kind__in=answerable).select_related(
+        "theme"
+    ):
         items_by_theme.setdefault(item.theme_id, []).append(item)
 
     themes = []
@@ -240,14 +242,23 @@ def _open_themes(participant: Participant) -> list[dict]:
         items = items_by_theme.get(theme.pk, [])
         if not items:  # a theme of prompts only: nothing to answer on a phone
             continue
-        statements, priorities = [], []
+        statements, priorities, balances = [], [], []
         for item in items:
             if item.is_statement:
                 statements.append(_statement(instrument, item, stored))
+            elif item.is_balance:
+                balances.append(_balance_block(instrument, item, pairs.get(item.pk)))
             else:
                 picked = picks.get(item.pk, set())
                 priorities.append(_choice_block(item, item.choices, item.max_choices, picked))
-        themes.append({"theme": theme, "statements": statements, "priorities": priorities})
+        themes.append(
+            {
+                "theme": theme,
+                "statements": statements,
+                "priorities": priorities,
+                "balances": balances,
+            }
+        )
     return themes
 
 
@@ -271,6 +282,28 @@ def _statement(instrument, item: Item, stored: dict) -> dict:
         "dont_know": instrument.dont_know_label,
         "dont_know_value": answers.DONT_KNOW,
         "dont_know_checked": answered and value is None,
+    }
+
+
+def _balance_block(instrument, item: Item, pair: tuple[int, int] | None) -> dict:
+    """A balance item's two questions, each a scale, with the participant's own pair checked."""
+    labels = dict(item.choices)
+    sides = []
+    for name, label, chosen in (
+        ("brings", labels.get("brings") or _("Wat brengt jouw organisatie in?"), pair and pair[0]),
+        ("gets", labels.get("gets") or _("Wat haalt jouw organisatie eruit?"), pair and pair[1]),
+    ):
+        points = [
+            {"value": p, "label": instrument.scale_label(p), "checked": chosen == p}
+            for p in instrument.scale_points
+        ]
+        sides.append({"name": name, "label": label, "points": points})
+    return {
+        "item": item,
+        "key": f"item-{item.pk}",
+        "sides": sides,
+        "low_label": instrument.scale_label(instrument.scale_min),
+        "high_label": instrument.scale_label(instrument.scale_max),
     }
 
 
@@ -384,6 +417,31 @@ def _stored_choice_block(participant: Participant, item_id: int | None) -> dict 
     if item is None:
         return None
     return _choice_block(item, item.choices, item.max_choices, picked)
+
+
+def _parse_balance(data) -> tuple[int, str, str]:
+    """item, brings and gets, each at most once; anything else refuses the whole request."""
+    if set(data) - {CSRF_FIELD, "item", "brings", "gets"}:
+        raise Invalid(_("Dit antwoord kunnen we niet lezen."))
+    values = {}
+    for key in ("item", "brings", "gets"):
+        given = data.getlist(key)
+        if len(given) > 1 or any(not v.isascii() or len(v) > 10 for v in given):
+            raise Invalid(_("Dit antwoord kunnen we niet lezen."))
+        values[key] = given[0] if given else ""
+    if not ITEM_ID.fullmatch(values["item"]):
+        raise Invalid(_("Dit antwoord kunnen we niet lezen."))
+    return int(values["item"]), values["brings"], values["gets"]
+
+
+@phone_action
+def balance(request: HttpRequest, participant: Participant) -> HttpResponse:
+    """Store what one's own organisation brings and gets: on change with htmx, or the form."""
+    item_id, brings, gets = _parse_balance(_post_data(request))
+    answers.answer_balance(participant, item_id, brings, gets)
+    if request.htmx:
+        return render(request, "sessions/phone/_status.html", {"message": _("opgeslagen")})
+    return _saved(request, participant, anchor=f"item-{item_id}")
 
 
 @phone_action

@@ -27,7 +27,7 @@
     };
   }
 
-  var TAPS = "fieldset.statement[hx-post], form.choice-form[hx-post]";
+  var TAPS = "fieldset.statement[hx-post], form.choice-form[hx-post], form.balance-form[hx-post]";
   var POLL_MS = 4000;
   var TAP_TIMEOUT_MS = 10000;
   var FIRST_RETRY_MS = 1000;
@@ -205,6 +205,13 @@
     p.failed = true;
     showUnsaved(key);
     if (!p.inflight) scheduleRetry(key);
+  });
+
+  // A balance form with one of its two scales still open: its radios are required, so htmx
+  // sends nothing (configRequest has tracked it already) and no answer will come.
+  document.addEventListener("htmx:validation:halted", function (event) {
+    var form = tapOf(event.detail.elt);
+    if (form && event.detail.elt === form) settle(form.id);
   });
 
   // Answered, but the answer could not be shown: not a reason to send it again.

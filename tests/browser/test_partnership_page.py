@@ -30,9 +30,7 @@ class PartnershipPageTests(LiveServerTests):
             )
         ]
         past = (timezone.localdate() - timedelta(days=2)).isoformat()
-        agreements.create(
-            sessions[0], valid_agreement(action="Stagebank opzetten", review=past)
-        )
+        agreements.create(sessions[0], valid_agreement(action="Stagebank opzetten", review=past))
         self.partnership = sessions[0].partnership
         partnerships.add_member(self.partnership, alice, "bob")
         self.member = bob

@@ -11,10 +11,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from sessions import access, history, lifecycle
+from sessions import access, agreements, history, lifecycle, partnerships
 from sessions.accounts import allow_instrument_admin, set_view_all, view_all_permission
 from sessions.models import Session
 from sessions.routing import websocket_urlpatterns
+from tests.builders import valid_agreement
 
 pytestmark = pytest.mark.django_db
 
@@ -207,16 +208,25 @@ def test_the_same_partnership_name_of_another_facilitator_is_not_history(alice, 
     assert history.previous_session(later) == earlier
 
 
-def test_history_never_reaches_another_facilitators_session_in_the_partnership(alice, bob, lob):
-    """Even a session that ended up in alice's partnership (not something the app does) stays
-    out of her look back, trends and review counts."""
-    strange = lifecycle.create_session(bob, lob, title="Bob", partnership_name="Oost")
-    later = lifecycle.create_session(alice, lob, title="Alice", partnership_name="LOB West")
-    Session.objects.filter(pk=strange.pk).update(partnership=later.partnership)
-    assert history.earlier_sessions(later) == []
-    assert history.previous_session(later) is None
-    assert history.earlier_agreements(later) == []
+def test_history_reaches_only_sessions_filed_under_the_partnership(alice, bob, lob):
+    """bob's session of his own "LOB West" stays out of alice's look back, trends and review
+    counts; one he ran in her partnership while a member stays in its history after he left."""
+    own = lifecycle.create_session(bob, lob, title="Bob", partnership_name="LOB West")
+    agreements.create(own, valid_agreement())
+    first = lifecycle.create_session(alice, lob, title="Alice", partnership_name="LOB West")
+    later = lifecycle.create_session(alice, lob, title="Alice later", partnership_name="LOB West")
+    assert own.partnership != first.partnership
+    assert [s.title for s in history.earlier_sessions(later)] == ["Alice"]
     assert history.review_summary(later).count == 0
+
+    partnerships.add_member(first.partnership, alice, "bob")
+    his = partnerships.next_session(first.partnership, bob)
+    agreements.create(his, valid_agreement())
+    partnerships.remove_member(first.partnership, alice, bob.pk)
+    last = lifecycle.create_session(alice, lob, title="Alice laatst", partnership_name="LOB West")
+    assert history.earlier_sessions(last)[0] == his
+    assert history.previous_session(last) == his
+    assert history.review_summary(last).count == 1
 
 
 def test_the_permission_sees_alices_history_on_alices_session(client, alice, lob):

@@ -69,9 +69,7 @@ def test_the_chart_escapes_its_title():
     assert "<script>" not in trend_chart.svg_document(chart)
 
 
-def test_the_page_lists_every_session_with_participants_bands_and_its_pdf(
-    alice, lob, alice_client
-):
+def test_the_page_lists_every_session_with_participants_bands_and_its_pdf(alice, lob, alice_client):
     first, second, third = three_sessions(alice, lob)
     html = page(alice_client, first.partnership)
     for session in (first, second, third):
@@ -165,7 +163,8 @@ def test_a_member_runs_a_session_of_a_shared_partnership_and_a_non_member_gets_4
     assert (
         client.post(reverse("partnership_next_session", args=[partnership.pk])).status_code == 404
     )
-    assert client.post(reverse("session_phase", args=[first.pk]), {"phase": "closed"}).status_code == 404
+    closing = client.post(reverse("session_phase", args=[first.pk]), {"phase": "closed"})
+    assert closing.status_code == 404
     assert Session.objects.get(pk=first.pk).phase == "scoring"
 
 
@@ -175,9 +174,7 @@ def test_only_the_shared_partnership_is_shared(alice, bob, lob, client):
     partnerships.add_member(shared.partnership, alice, "bob")
     client.force_login(bob)
     assert client.get(reverse("session_dashboard", args=[private.pk])).status_code == 404
-    assert (
-        client.get(reverse("partnership_page", args=[private.partnership.pk])).status_code == 404
-    )
+    assert client.get(reverse("partnership_page", args=[private.partnership.pk])).status_code == 404
     listing = client.get(reverse("session_list")).content.decode()
     assert "Gedeeld" in listing and "Privé" not in listing
 
