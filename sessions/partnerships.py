@@ -179,6 +179,7 @@ class AgreementStatus:
     session: Session
     status: str  # latest review status, "" when never reviewed
     status_label: str
+    note: str  # the latest review's note
     review_date: date | None
     done_date: date | None
     review_due: bool  # "wanneer kijken we er weer naar" has passed and it is still open
@@ -263,13 +264,14 @@ def _agreements(sessions: list[Session], today: date) -> list[AgreementStatus]:
         Agreement.objects.filter(session_id__in=by_id),
         key=lambda a: (order[a.session_id], a.position, a.pk),
     )
-    latest: dict[int, tuple] = {}  # agreement id -> ((created_at, pk) of reviewing session, status)
+    # agreement id -> ((created_at, pk) of the reviewing session, status, note): the latest one
+    latest: dict[int, tuple] = {}
     for review in AgreementReview.objects.filter(agreement__in=agreements).exclude(status=""):
         key = order.get(review.session_id)
         if key is not None and (
             review.agreement_id not in latest or latest[review.agreement_id][0] < key
         ):
-            latest[review.agreement_id] = (key, review.status)
+            latest[review.agreement_id] = (key, review.status, review.note)
     labels = dict(AgreementReview.Status.choices)
     shown: dict[int, tuple] = {}
     out = []
@@ -279,7 +281,7 @@ def _agreements(sessions: list[Session], today: date) -> list[AgreementStatus]:
             fields = agreement_service.fields_of(session)
             shown[session.pk] = (fields, dict(agreement_service.reference_choices(session)))
         view = agreement_service.view(agreement, *shown[session.pk])
-        status = latest.get(agreement.pk, (None, ""))[1]
+        _when, status, note = latest.get(agreement.pk, (None, "", ""))
         review_date = _date(agreement.fields.get(REVIEW_FIELD))
         done_date = _date(agreement.fields.get(DONE_FIELD))
         out.append(
@@ -288,6 +290,7 @@ def _agreements(sessions: list[Session], today: date) -> list[AgreementStatus]:
                 session=session,
                 status=status,
                 status_label=str(labels.get(status, "")) if status else "",
+                note=note,
                 review_date=review_date,
                 done_date=done_date,
                 review_due=status not in CLOSED and review_date is not None and review_date < today,

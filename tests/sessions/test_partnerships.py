@@ -114,9 +114,10 @@ def test_the_latest_review_decides_how_an_agreement_stands(alice, lob):
     first, second, third = three_sessions(alice, lob)
     made = agreements.create(first, valid_agreement(action="Stagebank opzetten"))
     history.review(second, made.pk, AgreementReview.Status.ONGOING)
-    history.review(third, made.pk, AgreementReview.Status.STOPPED)
+    history.review(third, made.pk, AgreementReview.Status.STOPPED, "Geen budget meer")
     [status] = partnerships.overview(first.partnership).agreements
     assert status.status == AgreementReview.Status.STOPPED
+    assert status.note == "Geen budget meer"
 
 
 def test_instruments_are_kept_apart(alice, lob, instruments, alice_client):
