@@ -48,6 +48,7 @@ BENCHMARKS: dict[str, tuple[str, dict]] = {
     "saturation_uvicorn": ("saturation", {"saturation_server": "uvicorn"}),
     "saturation_granian": ("saturation", {"saturation_server": "granian"}),
     "pdf_report": ("pdf_report", {}),
+    "partnership_history": ("partnership_history", {}),
     "scale_out": ("scale_out", {}),  # bench/scale_out.py: the two-worker run
     "live_scoring_1000": (
         "live_scoring",
@@ -68,6 +69,7 @@ DEFAULT = [
     "saturation",
     "overload",
     "pdf_report",
+    "partnership_history",
     "scale_out",
 ]
 BIG = ["live_scoring_1000", "saturation_uvicorn", "saturation_granian"]
@@ -176,6 +178,11 @@ scored by 40 participants, 15 agreements) built in a temporary database of its o
 render, then 7 timed ones, with wall and CPU time, the share spent before WeasyPrint, pages and
 size. Its goal is a median under one second on the machine at hand; the ratio to that goal is
 reported, not judged.
+
+**A partnership's history** (`partnership_history`) builds twelve closed sessions of one
+partnership (25 participants each, 5 agreements each, the earlier ones reviewed) and times its page
+(the whole view through Django's test client, with its queries and the points drawn) and its PDF.
+Goals of our own: the page under 0.5 s, the PDF under 2 s (medians).
 
 Runs before 2026-12 used an earlier live-scoring benchmark (one httpx client per phone, daphne
 started directly with its access log on, no retries): their numbers are not comparable with
