@@ -454,6 +454,13 @@ class InstrumentAdmin(admin.ModelAdmin):
         # Before the defaults: their "<path:object_id>/" catch-all would swallow this URL.
         return custom + super().get_urls()
 
+    def may_upload(self, request) -> bool:
+        return self.has_add_permission(request) and self.has_change_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"has_upload_permission": self.may_upload(request), **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         instrument = self.get_object(request, unquote(object_id))
         if instrument is not None:
@@ -479,8 +486,12 @@ class InstrumentAdmin(admin.ModelAdmin):
         )
 
     def upload_view(self, request):
-        """An instrument file, checked and stored as `load_instruments` does with one on disk."""
-        if not self.has_add_permission(request):
+        """An instrument file, checked and stored as `load_instruments` does with one on disk.
+
+        It takes adding and changing both (may_upload): like the loader, an upload updates the
+        newest version in place when no session has used it yet.
+        """
+        if not self.may_upload(request):
             raise PermissionDenied
         if request.method == "POST":
             form = InstrumentUploadForm(request.POST, request.FILES)

@@ -48,6 +48,20 @@ def can_control(user, session: Session) -> bool:
     return is_member(user, session.partnership)
 
 
+def may_delete(user, session: Session) -> bool:
+    """Deleting a whole session is for whoever ran it, the partnership's owner, or someone who
+    sees all: a member runs the shared sessions, but does not throw away a colleague's."""
+    return bool(
+        user
+        and user.is_authenticated
+        and (
+            session.facilitator_id == user.pk
+            or session.partnership.owner_id == user.pk
+            or sees_all(user)
+        )
+    )
+
+
 def _visible(user_id: int) -> Q:
     return Q(facilitator_id=user_id) | Q(partnership_id__in=shared_partnership_ids(user_id))
 

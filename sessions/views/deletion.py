@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from .. import access, retention, tallies
-from ..errors import NotFound
+from ..errors import NotAllowed, NotFound
 from ..models import Participant, Partnership, Session
 from .decorators import session_view
 
@@ -23,6 +23,10 @@ from .decorators import session_view
 
 @session_view(methods=("GET", "POST"))
 def delete_session(request: HttpRequest, session: Session) -> HttpResponse:
+    if not access.may_delete(request.user, session):
+        raise NotAllowed(
+            _("Alleen wie de sessie leidde of de eigenaar van het verband kan haar verwijderen.")
+        )
     if request.method == "POST":
         retention.delete_session(session)
         messages.success(request, _("De sessie is verwijderd."))

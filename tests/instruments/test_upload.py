@@ -295,11 +295,22 @@ def test_staff_without_the_add_permission_are_refused_and_nothing_is_stored(
     assert reverse(UPLOAD_URL) not in page.text
 
 
-def test_staff_with_the_add_permission_may_upload(client, instruments):
-    client.force_login(staff("adder", "add_instrument", "view_instrument"))
+def test_staff_with_the_add_and_change_permissions_may_upload(client, instruments):
+    client.force_login(staff("editor", "add_instrument", "change_instrument", "view_instrument"))
     answer = upload(client, as_file(a_new_instrument()))
     assert answer.status_code == 302
     assert Instrument.objects.filter(slug="nieuw-instrument").exists()
+
+
+def test_adding_without_changing_may_not_upload(client, instruments):
+    """An upload may update an unused newest version in place, as the loader does: that is a
+    change, so the add permission alone is not enough."""
+    client.force_login(staff("adder", "add_instrument", "view_instrument"))
+    before = counts()
+    assert upload(client, as_file(a_new_instrument())).status_code == 403
+    assert counts() == before
+    page = client.get(reverse("admin:instruments_instrument_changelist"))
+    assert reverse(UPLOAD_URL) not in page.text
 
 
 # --- downloading ------------------------------------------------------------------------------

@@ -343,3 +343,23 @@ def test_a_members_screens_may_open_the_sessions_socket(alice, bob, carol, lob):
     partnerships.add_member(session.partnership, alice, "bob")
     assert user_controls(bob.pk, False, session.pk)
     assert not user_controls(carol.pk, False, session.pk)
+
+
+def test_a_member_does_not_delete_a_colleagues_session(alice, bob, lob, client):
+    first = make_scored_session(alice, lob)
+    partnerships.add_member(first.partnership, alice, "bob")
+    own = partnerships.next_session(first.partnership, bob)
+    client.force_login(bob)
+    response = client.post(reverse("session_delete", args=[first.pk]))
+    assert response.status_code == 403
+    assert "eigenaar van het verband" in response.content.decode()
+    assert Session.objects.filter(pk=first.pk).exists()
+    listing = client.get(reverse("session_list")).content.decode()
+    assert reverse("session_delete", args=[first.pk]) not in listing
+    assert reverse("session_delete", args=[own.pk]) in listing
+    assert client.post(reverse("session_delete", args=[own.pk])).status_code == 302
+    # The owner may delete a member's session of the partnership.
+    theirs = partnerships.next_session(first.partnership, bob)
+    client.force_login(alice)
+    assert client.post(reverse("session_delete", args=[theirs.pk])).status_code == 302
+    assert not Session.objects.filter(pk__in=[own.pk, theirs.pk]).exists()
