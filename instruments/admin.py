@@ -69,7 +69,7 @@ def _report(form: forms.BaseForm, exc: InstrumentFileError, prefix="", aliases=N
     if field in form.fields and not form.fields[field].disabled:
         form.add_error(field, message)
     else:
-        form.add_error(None, f"{exc.path}: {exc.message}" if exc.path else exc.message)
+        form.add_error(None, exc.in_file)
 
 
 class InstrumentJSONField(forms.JSONField):
@@ -355,7 +355,7 @@ def _version_notice(instrument: Instrument) -> dict:
             "admin:instruments_instrument_new_version", args=[instrument.pk]
         )
         context["reflectie_new_version_label"] = gettext("Nieuwe versie maken om te bewerken")
-    newest = Instrument.objects.filter(slug=instrument.slug).order_by("-version").first()
+    newest = Instrument.objects.newest(instrument.slug)
     if newest is not None and newest.pk != instrument.pk:
         context["reflectie_newest_message"] = gettext(
             "Er bestaat al een nieuwere versie (v%(version)s)."
@@ -370,7 +370,7 @@ def _version_notice(instrument: Instrument) -> dict:
         context["reflectie_incomplete_message"] = gettext(
             "Deze versie is nog niet compleet en kan zo niet worden gebruikt of geëxporteerd: "
             "%(problem)s"
-        ) % {"problem": f"{exc.path}: {exc.message}" if exc.path else exc.message}
+        ) % {"problem": exc.in_file}
     return context
 
 
@@ -454,6 +454,15 @@ class InstrumentAdmin(admin.ModelAdmin):
         # Before the defaults: their "<path:object_id>/" catch-all would swallow this URL.
         return custom + super().get_urls()
 
+    def _to_change_page(self, instrument: Instrument) -> HttpResponseRedirect:
+        return HttpResponseRedirect(
+            reverse(
+                "admin:instruments_instrument_change",
+                args=[instrument.pk],
+                current_app=self.admin_site.name,
+            )
+        )
+
     def may_upload(self, request) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
 
@@ -477,13 +486,7 @@ class InstrumentAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         created = self._make_new_version(request, instrument)
         target = created or instrument
-        return HttpResponseRedirect(
-            reverse(
-                "admin:instruments_instrument_change",
-                args=[target.pk],
-                current_app=self.admin_site.name,
-            )
-        )
+        return self._to_change_page(target)
 
     def upload_view(self, request):
         """An instrument file, checked and stored as `load_instruments` does with one on disk.
@@ -498,13 +501,7 @@ class InstrumentAdmin(admin.ModelAdmin):
             if form.is_valid():
                 stored = self._store_upload(request, form)
                 if stored is not None:
-                    return HttpResponseRedirect(
-                        reverse(
-                            "admin:instruments_instrument_change",
-                            args=[stored.pk],
-                            current_app=self.admin_site.name,
-                        )
-                    )
+                    return self._to_change_page(stored)
             status = 400
         else:
             form, status = InstrumentUploadForm(), 200
@@ -554,16 +551,10 @@ class InstrumentAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 gettext("Deze versie kan (nog) niet worden gedownload: %(problem)s")
-                % {"problem": f"{exc.path}: {exc.message}" if exc.path else exc.message},
+                % {"problem": exc.in_file},
                 messages.ERROR,
             )
-            return HttpResponseRedirect(
-                reverse(
-                    "admin:instruments_instrument_change",
-                    args=[instrument.pk],
-                    current_app=self.admin_site.name,
-                )
-            )
+            return self._to_change_page(instrument)
         response = HttpResponse(text, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = content_disposition_header(True, filename)
         return response

@@ -18,6 +18,10 @@ class InstrumentQuerySet(models.QuerySet):
         )
         return self.filter(pk=models.Subquery(newest)).order_by("name")
 
+    def newest(self, slug: str):
+        """The newest version of one instrument, or None."""
+        return self.filter(slug=slug).order_by("-version").first()
+
 
 class Instrument(models.Model):
     slug = models.SlugField(_("sleutel"), max_length=80)

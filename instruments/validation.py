@@ -36,8 +36,13 @@ _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
 class InstrumentFileError(ValueError):
     def __init__(self, source: str, path: str, message: str):
         self.source, self.path, self.message = source, path, message
-        where = f"{source}: {path}: " if path else f"{source}: "
-        super().__init__(where + message)
+        super().__init__(f"{source}: {self.in_file}")
+
+    @property
+    def in_file(self) -> str:
+        """The message with its field path, without the file name: for a version already
+        stored, whose "file" is the database."""
+        return f"{self.path}: {self.message}" if self.path else self.message
 
 
 @dataclass

@@ -15,6 +15,6 @@ def preview(request: HttpRequest, instrument_id: int) -> HttpResponse:
     context = {
         "instrument": instrument,
         "scale": [(point, instrument.scale_label(point)) for point in instrument.scale_points],
-        "newest": Instrument.objects.filter(slug=instrument.slug).order_by("-version").first(),
+        "newest": Instrument.objects.newest(instrument.slug),
     }
     return render(request, "instruments/preview.html", context)

@@ -111,7 +111,7 @@ def next_session(partnership: Partnership, facilitator) -> Session:
     last = last_session(partnership)
     if last is None:
         raise Invalid(_("Dit samenwerkingsverband heeft nog geen sessie om op voort te bouwen."))
-    instrument = Instrument.objects.filter(slug=last.instrument.slug).order_by("-version").first()
+    instrument = Instrument.objects.newest(last.instrument.slug)
     today = date_format(timezone.localdate(), "j F Y")
     return lifecycle.create_session(
         facilitator,

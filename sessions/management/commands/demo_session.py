@@ -23,7 +23,7 @@ class Command(BaseCommand):
     def handle(self, *args, participants, instrument, facilitator, seed, **options):
         if not 1 <= participants <= 500:
             raise CommandError("--participants moet tussen 1 en 500 liggen")
-        version = Instrument.objects.filter(slug=instrument).order_by("-version").first()
+        version = Instrument.objects.newest(instrument)
         if version is None:
             raise CommandError(f"Instrument {instrument!r} niet gevonden: draai load_instruments")
         user, _ = get_user_model().objects.get_or_create(username=facilitator)
