@@ -132,9 +132,14 @@ def svg_document(chart: Chart) -> str:
     return "".join(parts)
 
 
+def svg_data_url(document: str) -> str:
+    """An SVG document as a data: URL (the report's fetcher allows those and its own static
+    files): how the PDFs embed every chart."""
+    return "data:image/svg+xml;base64," + base64.b64encode(document.encode()).decode()
+
+
 def data_url(chart: Chart) -> str:
-    """svg_document as a data: URL (the report's fetcher allows those and its own static files)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg_document(chart).encode()).decode()
+    return svg_data_url(svg_document(chart))
 
 
 # Halen en brengen: the scatter -------------------------------------------------------------------
@@ -360,5 +365,4 @@ def scatter_document(scatter: Scatter) -> str:
 
 
 def scatter_data_url(scatter: Scatter) -> str:
-    encoded = base64.b64encode(scatter_document(scatter).encode()).decode()
-    return "data:image/svg+xml;base64," + encoded
+    return svg_data_url(scatter_document(scatter))

@@ -15,7 +15,7 @@ from .models import Partnership
 
 
 def language_of(overview: partnerships.Overview) -> str:
-    return overview.sessions[-1].language if overview.sessions else "nl"
+    return overview.last.language if overview.last else "nl"
 
 
 def render_html(partnership: Partnership) -> str:

@@ -204,6 +204,11 @@ class Overview:
     agreements: list[AgreementStatus]
 
     @property
+    def last(self) -> Session | None:
+        """The latest session (last_session, without asking the database again)."""
+        return self.sessions[-1] if self.sessions else None
+
+    @property
     def due(self) -> list[AgreementStatus]:
         return [a for a in self.agreements if a.review_due or a.overdue]
 

@@ -127,9 +127,7 @@ class ItemView:
         return sorted(self.options, key=lambda o: -o.count)
 
 
-def item_view(
-    result: ItemResult, participants: int, scale_min: int, scale_max: int = 5
-) -> ItemView:
+def item_view(result: ItemResult, participants: int, scale_min: int, scale_max: int) -> ItemView:
     view = ItemView(
         id=result.info.id,
         kind=result.info.kind,
@@ -225,9 +223,7 @@ def trend_view(trend: history.ThemeTrend | None) -> TrendView | None:
     )
 
 
-def theme_view(
-    result: ThemeResult, participants: int, scale_min: int, scale_max: int = 5
-) -> ThemeView:
+def theme_view(result: ThemeResult, participants: int, scale_min: int, scale_max: int) -> ThemeView:
     kinds = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE)
     return ThemeView(
         id=result.info.id,

@@ -43,6 +43,17 @@ MIN_STEP = 3
 DONT_KNOW = "?"
 
 STATEMENT, PRIORITY, BALANCE = Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE
+#: Where each kind of question keeps its answers (one row per participant and answer).
+ANSWERS = ((Response, STATEMENT), (PriorityChoice, PRIORITY), (BalanceAnswer, BALANCE))
+
+
+def _answered_items(**where) -> list[tuple[int | None, str]]:
+    """(item id, kind) of every question with an answer matching ``where``."""
+    return [
+        (item_id, kind)
+        for model, kind in ANSWERS
+        for item_id in set(model.objects.filter(**where).values_list("item_id", flat=True))
+    ]
 
 
 def pair_key(brings: int, gets: int) -> str:
@@ -163,18 +174,10 @@ def withdraw(participant: Participant) -> None:
     """
     session_id = participant.session_id
     with transaction.atomic():
-        scored = set(
-            Response.objects.filter(participant=participant).values_list("item_id", flat=True)
-        )
-        picked = set(
-            PriorityChoice.objects.filter(participant=participant).values_list("item_id", flat=True)
-        )
-        paired = set(
-            BalanceAnswer.objects.filter(participant=participant).values_list("item_id", flat=True)
-        )
+        answered = {item_id for item_id, _kind in _answered_items(participant=participant)}
         pk = participant.pk
         participant.delete()
-        for item_id in scored | picked | paired:
+        for item_id in answered:
             record(session_id, item_id, [pk])
         lifecycle.touch(session_id)
 
@@ -261,18 +264,7 @@ def publish_all(session_id: int) -> None:
     Only for answers that were loaded in bulk, where nobody watched them arrive one by one
     (test and demo data): a live session always goes through ``publish``.
     """
-    keys = set(Response.objects.filter(session_id=session_id).values_list("item_id", flat=True))
-    picks = set(
-        PriorityChoice.objects.filter(session_id=session_id).values_list("item_id", flat=True)
-    )
-    balances = set(
-        BalanceAnswer.objects.filter(session_id=session_id).values_list("item_id", flat=True)
-    )
-    questions = (
-        [(i, STATEMENT) for i in keys]
-        + [(i, PRIORITY) for i in picks]
-        + [(i, BALANCE) for i in balances]
-    )
+    questions = _answered_items(session_id=session_id)
     with transaction.atomic():
         version = Session.objects.filter(pk=session_id).values_list("version", flat=True).get()
         for item_id, kind in questions:

@@ -9,7 +9,6 @@ also named at the right edge, and the threshold lines are dashed).
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from html import escape
 
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from . import stats
 from .bands import band_label
+from .charts import svg_data_url
 
 
 @dataclass(frozen=True)
@@ -145,4 +145,4 @@ def svg_document(chart: TrendChart) -> str:
 
 def data_url(chart: TrendChart) -> str:
     """For the PDF: the chart as an image (its text alternative is the figure's caption)."""
-    return "data:image/svg+xml;base64," + base64.b64encode(svg_document(chart).encode()).decode()
+    return svg_data_url(svg_document(chart))

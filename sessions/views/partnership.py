@@ -26,13 +26,14 @@ def page(request: HttpRequest, partnership_id: int) -> HttpResponse:
 
 
 def _page(request, partnership, *, error: str = "", status: int = 200) -> HttpResponse:
+    overview = partnerships.overview(partnership)
     context = {
         "partnership": partnership,
-        "overview": partnerships.overview(partnership),
+        "overview": overview,
         "members": partnerships.members(partnership),
         "is_owner": partnership.owner_id == request.user.pk,
         "can_run": is_member(request.user, partnership),
-        "last_session": partnerships.last_session(partnership),
+        "last_session": overview.last,
         "member_error": error,
     }
     return render(request, "sessions/facilitator/partnership.html", context, status=status)

@@ -27,7 +27,7 @@ def test_no_mean_has_no_band_and_no_words():
 @pytest.mark.django_db
 def test_the_screens_the_trends_and_the_pdf_use_the_same_words(scored_session):
     theme = session_results(scored_session.pk).themes[0]
-    view = screens.theme_view(theme, participants=4, scale_min=1)
+    view = screens.theme_view(theme, participants=4, scale_min=1, scale_max=5)
     trend = history.ThemeTrend(
         key=theme.info.key, title="", current=theme.mean, previous=None, trend=None
     )
