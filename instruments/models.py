@@ -44,6 +44,10 @@ class Instrument(models.Model):
         _("label 'weet ik niet'"), max_length=100, blank=True, default="weet ik niet"
     )
     followup_fields = models.JSONField(_("velden van een afspraak"), default=list, blank=True)
+    # [{"key", "label"}]; empty means the default list (instruments.partner_types).
+    partner_types = models.JSONField(_("soorten partners"), default=list, blank=True)
+    # {language: {field: text}}: the instrument's own texts in other languages (translation.py).
+    translations = models.JSONField(_("vertalingen"), default=dict, blank=True)
     # Hash of the data file this version was loaded from: loading the same file again is a no-op.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -80,6 +84,7 @@ class Theme(models.Model):
     title = models.CharField(_("titel"), max_length=200)
     background_title = models.CharField(_("titel achtergrond"), max_length=200, blank=True)
     background = models.TextField(_("achtergrond om door te vragen"), blank=True)
+    translations = models.JSONField(_("vertalingen"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("thema")
@@ -110,6 +115,8 @@ class Item(models.Model):
         PROMPT = "prompt", _("gespreksvraag (alleen tonen)")
         # Each participant rates, for their own organisation, what it brings and what it gets.
         BALANCE = "balance", _("halen en brengen (twee scores)")
+        # Participants type short answers; nothing links an answer to who wrote it.
+        OPEN = "open", _("open vraag (korte antwoorden)")
 
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
@@ -119,6 +126,7 @@ class Item(models.Model):
     text = models.TextField(_("tekst"))
     max_choices = models.PositiveSmallIntegerField(_("maximaal te kiezen"), null=True, blank=True)
     options = models.JSONField(_("keuzes"), default=list, blank=True)
+    translations = models.JSONField(_("vertalingen"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("onderdeel")
@@ -148,3 +156,7 @@ class Item(models.Model):
     @property
     def is_balance(self) -> bool:
         return self.kind == self.Kind.BALANCE
+
+    @property
+    def is_open(self) -> bool:
+        return self.kind == self.Kind.OPEN

@@ -66,6 +66,11 @@ class Session(models.Model):
         THEME = "theme", _("Eén thema tegelijk")
         ALL = "all", _("Alles tegelijk")
 
+    class Sort(models.TextChoices):
+        INSTRUMENT = "", _("in de volgorde van het instrument")
+        DIVIDED = "divided", _("meest verdeeld eerst")
+        LOWEST = "lowest", _("laagste eerst")
+
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="sessions")
     facilitator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="facilitated_sessions"
@@ -82,6 +87,14 @@ class Session(models.Model):
     # Theme ids whose distributions the facilitator has shown on the projector.
     revealed_theme_ids = models.JSONField(default=list, blank=True)
     locked = models.BooleanField(_("gesloten voor nieuwe deelnemers"), default=False)
+    # What the facilitator put on the projector over everything else (spotlight.py):
+    # {} for nothing, else {"kind": "item" | "background" | "answers", "id": item or theme id}.
+    spotlight = models.JSONField(default=dict, blank=True)
+    # Which page of the current phase the projector shows, and how a revealed theme is sorted.
+    projector_page = models.PositiveSmallIntegerField(default=0)
+    projector_sort = models.CharField(max_length=10, choices=Sort, blank=True, default="")
+    # Only the conversation: phones score nothing, the projector walks the statements.
+    conversation_only = models.BooleanField(_("alleen het gesprek, zonder scores"), default=False)
     # Goes up with every change (answers included): screens compare it to what they show.
     version = models.PositiveBigIntegerField(default=0)
     # Goes up only when what phones show changes (phase, open round, lock): phones poll on it.
@@ -118,22 +131,12 @@ class Session(models.Model):
 
 
 class Participant(models.Model):
-    class PartnerType(models.TextChoices):
-        VO = "vo", _("vo")
-        MBO = "mbo", _("mbo")
-        HO = "ho", _("hbo/wo")
-        GEMEENTE = "gemeente", _("gemeente")
-        BEDRIJF = "bedrijf", _("bedrijfsleven")
-        MAATSCHAPPELIJK = "maatschappelijk", _("maatschappelijke organisatie")
-        ANDERS = "anders", _("anders")
-
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
     # SHA-256 of the random token the server gave this phone for this session (a fresh one per
     # session, so one phone cannot be linked across sessions); the token itself is not stored.
     token_hash = models.CharField(max_length=64)
-    partner_type = models.CharField(
-        _("soort partner"), max_length=20, choices=PartnerType, blank=True
-    )
+    # A key of the instrument's partner types (instruments.partner_types), or "".
+    partner_type = models.CharField(_("soort partner"), max_length=40, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -196,6 +199,49 @@ class BalanceAnswer(models.Model):
 
     def __str__(self):
         return f"balance answer to item {self.item_id}"
+
+
+class OpenAnswer(models.Model):
+    """A short typed answer to an open question, or the text of an option such as "Anders".
+
+    Deliberately without a participant: nothing links an answer to who typed it, so it cannot
+    be changed or withdrawn either. The facilitator hides an answer or merges it into another
+    (``merged_into``); hidden answers appear nowhere but the facilitator's list.
+    """
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="open_answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="+")
+    # The option key for an option's text ("anders"); "" for an open question.
+    option = models.CharField(max_length=80, blank=True)
+    text = models.CharField(max_length=300)
+    hidden = models.BooleanField(default=False)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="merged"
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        indexes = [models.Index(fields=["session", "item"])]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class ThemeNote(models.Model):
+    """What the facilitator (or a co-writer) wrote down while a theme was discussed."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="notes")
+    theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "theme"], name="one_note_per_theme")
+        ]
+
+    def __str__(self):
+        return f"note on theme {self.theme_id} in session {self.session_id}"
 
 
 class Tally(models.Model):

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from instruments import partner_types
 from reflectie import attempts
 
 from . import codes, lifecycle, phone_lookup, tallies
@@ -180,7 +181,7 @@ def join(
     if existing is not None:
         return existing, token, False
     check_open_to_newcomers(session)
-    if partner_type not in Participant.PartnerType.values:
+    if not partner_types.valid(session.instrument, partner_type):
         partner_type = ""
     if address is not None:
         check_join_rate(session, address)
@@ -197,7 +198,7 @@ def join(
 
 def update_profile(participant: Participant, *, partner_type: str) -> None:
     """The profile is the partner type only; empty is "zeg ik liever niet"."""
-    if partner_type not in Participant.PartnerType.values:
+    if not partner_types.valid(participant.session.instrument, partner_type):
         partner_type = ""
     if partner_type == participant.partner_type:
         return

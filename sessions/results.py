@@ -11,6 +11,7 @@ from functools import lru_cache
 from django.db.models import Count
 from django.utils.translation import gettext as _
 
+from instruments import partner_types
 from instruments.models import Instrument, Item, item_label
 
 from . import lifecycle, tallies
@@ -151,7 +152,7 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         .only(
             "id", "version", "phase", "scoring_mode", "current_theme_id", "revealed_theme_ids",
             "instrument__created_at", "instrument__scale_min", "instrument__scale_max",
-            "stamped", "tallied",
+            "instrument__partner_types", "instrument__translations", "stamped", "tallied",
         )
         .get(pk=session_id)
     )  # fmt: skip
@@ -177,6 +178,7 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
         )
     open_ids = set(lifecycle.open_themes(session, [t.id for t in structure]))
     scale = (session.instrument.scale_min, session.instrument.scale_max)
+    labels = dict(partner_types.choices(session.instrument)) if breakdown else {}
     themes = []
     for theme in structure:
         items = [
@@ -193,7 +195,9 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
                 is_open=is_open,
                 revealed=theme.id in session.revealed_theme_ids,
                 # Not while phones can still change it: a group's mean would move with one member.
-                breakdown=_breakdown(theme, shown, scale) if breakdown and not is_open else None,
+                breakdown=(
+                    _breakdown(theme, shown, scale, labels) if breakdown and not is_open else None
+                ),
             )
         )
     vote = shown.get(None, {})
@@ -238,7 +242,7 @@ def _item_result(item, theme, shown, answered, participants, scale) -> ItemResul
     return result
 
 
-def _breakdown(theme: ThemeInfo, shown, scale) -> dict[str, float] | None:
+def _breakdown(theme: ThemeInfo, shown, scale, labels) -> dict[str, float] | None:
     """A theme's mean per partner type, or None when showing it could single someone out.
 
     Every group counts, those without a partner type too. A group is as large as its smallest
@@ -277,16 +281,16 @@ def _breakdown(theme: ThemeInfo, shown, scale) -> dict[str, float] | None:
     big = [g for g in groups if size([g]) >= calc.MIN_GROUP]
     rest = [g for g in groups if g not in big and pooled_mean([g]) is not None]
     shown_groups = [[g] for g in big] + ([rest] if rest else [])
-    sizes = {_group_label(members): size(members) for members in shown_groups}
+    sizes = {_group_label(members, labels): size(members) for members in shown_groups}
     if not calc.breakdown_allowed(sizes):
         return None
-    return {_group_label(members): pooled_mean(members) for members in shown_groups}
+    return {_group_label(members, labels): pooled_mean(members) for members in shown_groups}
 
 
-def _group_label(members: list[str]) -> str:
+def _group_label(members: list[str], labels: dict[str, str]) -> str:
     if len(members) > 1:
         return str(_("overige"))
     key = members[0]
     if not key:
         return str(_("geen soort opgegeven"))
-    return str(dict(Participant.PartnerType.choices).get(key, key))
+    return labels.get(key, key)

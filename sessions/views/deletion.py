@@ -13,6 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from instruments import partner_types
+
 from .. import access, retention, tallies
 from ..errors import NotAllowed, NotFound
 from ..models import Participant, Partnership, Session
@@ -79,12 +81,14 @@ def delete_partnership(request: HttpRequest, partnership_id: int) -> HttpRespons
 
 def _numbered(session: Session) -> list[Participant]:
     """Participants in order of joining, each with ``number`` (1, 2, ...) and ``answered``
-    (how many statements they answered). Never their scores."""
+    (how many statements they answered) and ``partner_label``. Never their scores."""
     participants = list(
         session.participants.annotate(answered=Count("responses")).order_by("joined_at", "pk")
     )
+    labels = dict(partner_types.choices(session.instrument))
     for number, participant in enumerate(participants, start=1):
         participant.number = number
+        participant.partner_label = labels.get(participant.partner_type, participant.partner_type)
     return participants
 
 

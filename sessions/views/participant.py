@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
+from instruments import partner_types
 from instruments.models import Item
 
 from .. import agreements, answers, codes, lifecycle, participation, timer
@@ -122,7 +123,7 @@ def _join_context(session: Session, **extra) -> dict:
     return {
         "session": session,
         "pretty_code": codes.pretty(session.code),
-        "partner_types": Participant.PartnerType.choices,
+        "partner_types": partner_types.choices(session.instrument),
         "retention_days": settings.RETENTION_DAYS,
         **extra,
     }
@@ -188,7 +189,7 @@ def _stage_context(participant: Participant) -> dict:
         "phase_version": session.phase_version,
         "stage": session.phase,
         "stage_key": _stage_key(session),
-        "partner_types": Participant.PartnerType.choices,
+        "partner_types": partner_types.choices(session.instrument),
     }
     if context["stage"] == "lobby":
         context["answer_count"] = Response.objects.filter(participant=participant).count()

@@ -3,6 +3,7 @@
 from django.test import Client
 from django.urls import reverse
 
+from instruments import partner_types
 from sessions import answers, codes, lifecycle, participation, tokens
 from sessions.models import Participant, Response
 from tests.builders import theme_statements
@@ -96,7 +97,7 @@ def test_the_join_page_asks_no_name_and_says_what_is_kept(client, lobby_session,
     assert 'name="name"' not in html
     assert "We vragen niet naar je naam." in html
     assert 'type="radio" name="partner_type" value="" checked' in html  # zeg ik liever niet
-    for value, _label in Participant.PartnerType.choices:
+    for value, _label in partner_types.DEFAULT:
         assert f'type="radio" name="partner_type" value="{value}"' in html
     assert "Je scores zijn anoniem: niemand ziet wie wat heeft ingevuld." in html
     assert "alleen aantallen per stelling, pas vanaf drie antwoorden" in html

@@ -6,9 +6,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from instruments import partner_types
 from instruments.models import Instrument
 from sessions import answers, lifecycle, participation
-from sessions.models import Participant
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             )
             lifecycle.set_scoring_mode(session, "all")
             lifecycle.set_phase(session, "scoring")
-            types = Participant.PartnerType.values
+            types = [key for key, _label in partner_types.choices(version)]
             statements = [
                 (theme.pk, item.pk)
                 for theme in version.themes.all()
