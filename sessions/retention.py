@@ -27,6 +27,8 @@ from django.utils import timezone
 from .models import (
     Agreement,
     AgreementReview,
+    BalanceAnswer,
+    OpenAnswer,
     Participant,
     Partnership,
     PriorityChoice,
@@ -34,14 +36,18 @@ from .models import (
     Session,
     ShareLink,
     Tally,
+    ThemeNote,
 )
 
 #: What goes with a session, in the order the counts are shown.
 SESSION_PARTS = (
     "participants",
     "responses",
+    "balance_answers",
     "priority_choices",
     "tallies",
+    "open_answers",
+    "notes",
     "agreements",
     "reviews",
     "share_links",
@@ -79,8 +85,11 @@ def parts_of(sessions: QuerySet[Session]) -> dict[str, int]:
     return {
         "participants": Participant.objects.filter(session__in=ids).count(),
         "responses": Response.objects.filter(session__in=ids).count(),
+        "balance_answers": BalanceAnswer.objects.filter(session__in=ids).count(),
         "priority_choices": PriorityChoice.objects.filter(session__in=ids).count(),
         "tallies": Tally.objects.filter(session__in=ids).count(),
+        "open_answers": OpenAnswer.objects.filter(session__in=ids).count(),
+        "notes": ThemeNote.objects.filter(session__in=ids).count(),
         "agreements": Agreement.objects.filter(session__in=ids).count(),
         # Reviews in these sessions, and reviews in later sessions of these sessions' agreements.
         "reviews": AgreementReview.objects.filter(
