@@ -9,6 +9,8 @@ skeleton document), so the admin cannot store an instrument that the loader or t
 refuse.
 """
 
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -168,7 +170,20 @@ _INSTRUMENT_FIELDS = (
     "scale_labels",
     "dont_know_label",
     "followup_fields",
+    "partner_types",
 )
+
+
+class _ShowsTranslations:
+    """A read-only "vertalingen" field: an object's translations as the file has them. They are
+    edited in the file (upload), not here."""
+
+    @admin.display(description=_("vertalingen"))
+    def translations_shown(self, obj) -> str:
+        if obj is None or not obj.translations:
+            return "—"
+        text = json.dumps(obj.translations, ensure_ascii=False, indent=2)
+        return format_html('<pre class="translations">{}</pre>', text)
 
 
 class InstrumentForm(forms.ModelForm):
@@ -186,6 +201,7 @@ class InstrumentForm(forms.ModelForm):
         field_classes = {
             "scale_labels": InstrumentJSONField,
             "followup_fields": InstrumentJSONField,
+            "partner_types": InstrumentJSONField,
         }
 
     def clean_scale_labels(self):
@@ -195,6 +211,11 @@ class InstrumentForm(forms.ModelForm):
 
     def clean_followup_fields(self):
         value = self.cleaned_data.get("followup_fields")
+        return [] if value is None else value
+
+    def clean_partner_types(self):
+        # Empty: the default list (instruments.partner_types).
+        value = self.cleaned_data.get("partner_types")
         return [] if value is None else value
 
     def clean_slug(self):
@@ -232,6 +253,9 @@ class InstrumentForm(forms.ModelForm):
                 "dont_know": value["dont_know_label"],
             },
             followup_fields=value["followup_fields"],
+            partner_types=value["partner_types"],
+            # Read-only here, but checked: they must still fit the fields and partner types.
+            translations=self.instance.translations,
         )
         try:
             validate(data, gettext("formulier"))
@@ -260,6 +284,7 @@ def _check_theme(form: forms.BaseForm, cleaned: dict) -> None:
         "background_title": cleaned.get("background_title", ""),
         "background": cleaned.get("background", ""),
         "items": [{"text": "x"}],
+        "translations": getattr(form.instance, "translations", None) or {},
     }
     try:
         validate(_skeleton(themes=[theme]), gettext("formulier"))
@@ -375,7 +400,7 @@ def _version_notice(instrument: Instrument) -> dict:
 
 
 @admin.register(Instrument)
-class InstrumentAdmin(admin.ModelAdmin):
+class InstrumentAdmin(_ShowsTranslations, admin.ModelAdmin):
     form = InstrumentForm
     inlines = [ThemeInline]
     list_display = ("name", "slug", "version", "session_count", "in_use", "download_link")
@@ -393,6 +418,8 @@ class InstrumentAdmin(admin.ModelAdmin):
             {"fields": ("scale_min", "scale_max", "scale_labels", "dont_know_label")},
         ),
         (_("Afspraken"), {"fields": ("followup_fields",)}),
+        (_("Deelnemers"), {"fields": ("partner_types",)}),
+        (_("Vertalingen"), {"fields": ("translations_shown",)}),
     )
 
     def get_queryset(self, request):
@@ -401,7 +428,8 @@ class InstrumentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # The version number is handed out by "Nieuwe versie maken"; the slug is the identity
         # that ties the versions together, so it is fixed once the instrument exists.
-        return ("slug", "version") if obj is not None else ("version",)
+        shown = ("translations_shown",)
+        return ("slug", "version", *shown) if obj is not None else ("version", *shown)
 
     @admin.display(description=_("sessies"), ordering="_session_count")
     def session_count(self, instrument: Instrument) -> int:
@@ -642,6 +670,8 @@ class ItemForm(forms.ModelForm):
         if kind == Item.Kind.PRIORITY:
             item["options"] = cleaned.get("options")
             item["max_choices"] = cleaned.get("max_choices")
+        # Read-only here, but checked: a translated option must still exist.
+        item["translations"] = self.instance.translations or {}
         theme = {"key": "x", "title": "x", "items": [item]}
         try:
             validate(_skeleton(themes=[theme]), gettext("formulier"))
@@ -654,11 +684,21 @@ class ItemFormSet(_NotEmptyFormSet):
     empty_message = _("Een thema heeft minstens één onderdeel nodig.")
 
 
-class ItemInline(admin.TabularInline):
+class ItemInline(_ShowsTranslations, admin.TabularInline):
     model = Item
     form = ItemForm
     formset = ItemFormSet
-    fields = ("position", "kind", "number", "title", "text", "max_choices", "options")
+    fields = (
+        "position",
+        "kind",
+        "number",
+        "title",
+        "text",
+        "max_choices",
+        "options",
+        "translations_shown",
+    )
+    readonly_fields = ("translations_shown",)
     ordering = ("position", "pk")
 
     def get_extra(self, request, obj=None, **kwargs):
@@ -679,7 +719,7 @@ def _theme_frozen(theme: Theme | None) -> bool:
 
 
 @admin.register(Theme)
-class ThemeAdmin(admin.ModelAdmin):
+class ThemeAdmin(_ShowsTranslations, admin.ModelAdmin):
     form = ThemeForm
     inlines = [ItemInline]
     list_display = ("title", "instrument", "position", "item_count")
@@ -698,7 +738,7 @@ class ThemeAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A theme stays with its instrument version; the read-only field links back to it.
-        return ("instrument",) if obj is not None else ()
+        return ("instrument", "translations_shown") if obj is not None else ("translations_shown",)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "instrument":

@@ -101,6 +101,8 @@ def _fill(instrument: Instrument, data: dict, digest: str) -> None:
     instrument.scale_labels = data["scale"]["labels"]
     instrument.dont_know_label = data["scale"]["dont_know"]
     instrument.followup_fields = data["followup_fields"]
+    instrument.partner_types = data.get("partner_types", [])
+    instrument.translations = data.get("translations", {})
     instrument.source_hash = digest
     instrument.save()
     for t, theme_data in enumerate(data["themes"]):
@@ -111,6 +113,7 @@ def _fill(instrument: Instrument, data: dict, digest: str) -> None:
             title=theme_data["title"],
             background_title=theme_data["background_title"],
             background=theme_data["background"],
+            translations=theme_data.get("translations", {}),
         )
         Item.objects.bulk_create(
             Item(
@@ -122,6 +125,7 @@ def _fill(instrument: Instrument, data: dict, digest: str) -> None:
                 text=item["text"],
                 max_choices=item.get("max_choices"),
                 options=_stored_options(item),
+                translations=item.get("translations", {}),
             )
             for i, item in enumerate(theme_data["items"])
         )
@@ -158,7 +162,9 @@ def export(instrument: Instrument) -> dict:
             "dont_know": instrument.dont_know_label,
         },
         "followup_fields": instrument.followup_fields,
+        "partner_types": instrument.partner_types,
         "themes": [],
+        "translations": instrument.translations,
     }
     for theme in instrument.themes.prefetch_related("items"):
         items = []
@@ -176,6 +182,7 @@ def export(instrument: Instrument) -> dict:
                 labels = dict(item.choices)
                 entry["brings_label"] = labels.get("brings", "")
                 entry["gets_label"] = labels.get("gets", "")
+            entry["translations"] = item.translations
             items.append(entry)
         data["themes"].append(
             {
@@ -184,6 +191,7 @@ def export(instrument: Instrument) -> dict:
                 "background_title": theme.background_title,
                 "background": theme.background,
                 "items": items,
+                "translations": theme.translations,
             }
         )
     # Round-trip through the validator so the export is in normal form and always loadable.

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from django.utils.translation import gettext as _
 from reflectie.free_text import refusal_message, refused_character
 
 FORMAT = 1
-ITEM_KINDS = ("statement", "prompt", "priority", "balance")
+ITEM_KINDS = ("statement", "prompt", "priority", "balance", "open")
 #: A balance item's two questions; empty in a file means the standard wording (see the docs).
 BALANCE_LABELS = ("brings_label", "gets_label")
 FIELD_KINDS = ("text", "longtext", "date", "theme")
@@ -26,6 +27,8 @@ SLUG_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 MAX_DEPTH = 20
 # The lengths of the columns these fields are stored in (instruments/models.py).
 SHORT, KEY_LENGTH, LANGUAGE_LENGTH, DONT_KNOW_LENGTH = 200, 80, 10, 100
+# Participant.partner_type is 40 long; a label is one line on a phone.
+PARTNER_KEY_LENGTH, PARTNER_LABEL_LENGTH, MAX_PARTNER_TYPES = 40, 100, 30
 # Links in a file are shown as links: only the web's own schemes, as in the admin.
 _URL = URLValidator(schemes=["http", "https"])
 # A JSON string (with its escapes), or a bracket outside strings. An unclosed string runs to the
@@ -98,8 +101,8 @@ class _Checker:
             self.fail(f"{path}{key}", _("moet tussen %(low)s en %(high)s liggen") % locals())
         return value
 
-    def slug(self, data: dict, key: str, path: str) -> str:
-        value = self.text(data, key, path, required=True, max_length=KEY_LENGTH)
+    def slug(self, data: dict, key: str, path: str, max_length: int = KEY_LENGTH) -> str:
+        value = self.text(data, key, path, required=True, max_length=max_length)
         if not set(value) <= SLUG_CHARS:
             self.fail(f"{path}{key}", _("mag alleen a-z, 0-9, - en _ bevatten"))
         return value
@@ -204,11 +207,168 @@ def validate(data, source: str) -> dict:
             ),
         },
         "followup_fields": _followup_fields(c, data),
-        "themes": _themes(c, data),
     }
+    # Only when present: a file without them keeps the content hash it had before they existed.
+    partners = _partner_types(c, data)
+    if partners:
+        normal["partner_types"] = partners
+    normal["themes"] = _themes(c, data, normal["language"])
     if normal["followup_minutes"] >= normal["duration_minutes"]:
         c.fail("followup_minutes", _("moet korter zijn dan duration_minutes"))
+    _translated(c, data, "", normal["language"], _instrument_texts(normal), normal)
     return normal
+
+
+def _partner_types(c: _Checker, data: dict) -> list[dict]:
+    """The kinds of partner a participant may choose from; none means the default list."""
+    raw = c.array(data, "partner_types", "")
+    if len(raw) > MAX_PARTNER_TYPES:
+        c.fail("partner_types", _("hooguit %s soorten partners") % MAX_PARTNER_TYPES)
+    types, seen = [], set()
+    for i, entry in enumerate(raw):
+        path = f"partner_types[{i}]."
+        c.obj(entry, path.rstrip("."))
+        key = c.slug(entry, "key", path, max_length=PARTNER_KEY_LENGTH)
+        if key in seen:
+            c.fail(f"{path}key", _("komt twee keer voor: %s") % key)
+        seen.add(key)
+        label = c.text(entry, "label", path, required=True, max_length=PARTNER_LABEL_LENGTH)
+        types.append({"key": key, "label": label})
+    return types
+
+
+# Translations -------------------------------------------------------------------------------
+#
+# ``"translations": {"en": {field: text}}`` on the instrument, a theme or an item: the same texts
+# in another language. Each field is checked as its original is; a field this object does not
+# have, or a key (a scale point, an option) that the original does not have, is refused.
+
+
+def _plain(max_length: int | None = None):
+    def check(c: _Checker, holder: dict, key: str, path: str):
+        return c.text(holder, key, path, max_length=max_length)
+
+    return check
+
+
+def _keyed(keys, max_length: int | None = None, what=None):
+    """A {key: text} translation (scale labels, options, partner types): only known keys."""
+
+    def check(c: _Checker, holder: dict, key: str, path: str):
+        given = c.obj(holder[key], f"{path}{key}")
+        result = {}
+        for name in given:
+            if name not in keys:
+                c.fail(f"{path}{key}.{_shown(name)}", what or _("bestaat niet in het origineel"))
+            value = c.text(given, name, f"{path}{key}.", max_length=max_length)
+            if value:
+                result[name] = value
+        return result
+
+    return check
+
+
+def _followup_texts(fields: list[dict]):
+    """{field key: {"label", "help"}} for the follow-up fields the instrument has."""
+    keys = {f["key"] for f in fields}
+
+    def check(c: _Checker, holder: dict, key: str, path: str):
+        given = c.obj(holder[key], f"{path}{key}")
+        result = {}
+        for name, texts in given.items():
+            fpath = f"{path}{key}.{_shown(name)}"
+            if name not in keys:
+                c.fail(fpath, _("bestaat niet in het origineel"))
+            c.obj(texts, fpath)
+            _only(c, texts, ("label", "help"), fpath)
+            entry = {k: c.text(texts, k, f"{fpath}.") for k in ("label", "help")}
+            entry = {k: v for k, v in entry.items() if v}
+            if entry:
+                result[name] = entry
+        return result
+
+    return check
+
+
+def _shown(name) -> str:
+    return (
+        name
+        if isinstance(name, str) and name.isascii() and name.isprintable()
+        else (json.dumps(name))
+    )
+
+
+def _only(c: _Checker, given: dict, allowed, path: str) -> None:
+    for name in given:
+        if name not in allowed:
+            c.fail(
+                f"{path}.{_shown(name)}",
+                _("onbekende sleutel; mogelijk: %s") % ", ".join(allowed),
+            )
+
+
+def _instrument_texts(normal: dict) -> dict:
+    scale = normal["scale"]
+    points = [str(p) for p in range(scale["min"], scale["max"] + 1)]
+    partners = [p["key"] for p in normal.get("partner_types", [])]
+    return {
+        "name": _plain(SHORT),
+        "description": _plain(),
+        "guide": _plain(),
+        "attribution_text": _plain(SHORT),
+        "source_note": _plain(),
+        "scale_labels": _keyed(points, what=_("ligt niet op de schaal")),
+        "dont_know_label": _plain(DONT_KNOW_LENGTH),
+        "followup_fields": _followup_texts(normal["followup_fields"]),
+        # Only an instrument with its own list: the default list is translated in the catalogue.
+        **({"partner_types": _keyed(partners, PARTNER_LABEL_LENGTH)} if partners else {}),
+    }
+
+
+THEME_TEXTS = {
+    "title": _plain(SHORT),
+    "background_title": _plain(SHORT),
+    "background": _plain(),
+}
+
+
+def _item_texts(item: dict) -> dict:
+    texts = {"text": _plain()}
+    if item["kind"] != "statement":
+        texts["title"] = _plain(SHORT)
+    if item["kind"] == "priority":
+        texts["options"] = _keyed([o["key"] for o in item["options"]])
+    if item["kind"] == "balance":
+        texts.update({key: _plain(SHORT) for key in BALANCE_LABELS})
+    return texts
+
+
+def _translated(
+    c: _Checker, raw: dict, path: str, language: str, fields: dict, normal: dict
+) -> None:
+    """Check ``raw["translations"]`` against ``fields`` and put the result in ``normal``."""
+    given = raw.get("translations", {})
+    if given is None or given == {}:
+        return
+    tpath = f"{path}translations"
+    c.obj(given, tpath)
+    others = [code for code, _name in settings.LANGUAGES if code != language]
+    result = {}
+    for code, texts in given.items():
+        lpath = f"{tpath}.{_shown(code)}"
+        if code not in others:
+            c.fail(lpath, _("onbekende taal; mogelijk: %s") % ", ".join(others))
+        c.obj(texts, lpath)
+        _only(c, texts, list(fields), lpath)
+        done = {}
+        for name in texts:
+            value = fields[name](c, texts, name, f"{lpath}.")
+            if value:
+                done[name] = value
+        if done:
+            result[code] = done
+    if result:
+        normal["translations"] = result
 
 
 def _followup_fields(c: _Checker, data: dict) -> list[dict]:
@@ -238,7 +398,7 @@ def _followup_fields(c: _Checker, data: dict) -> list[dict]:
     return fields
 
 
-def _themes(c: _Checker, data: dict) -> list[dict]:
+def _themes(c: _Checker, data: dict, language: str) -> list[dict]:
     themes, seen = [], set()
     for t, raw in enumerate(c.array(data, "themes", "", required=True)):
         path = f"themes[{t}]."
@@ -247,19 +407,19 @@ def _themes(c: _Checker, data: dict) -> list[dict]:
         if key in seen:
             c.fail(f"{path}key", _("komt twee keer voor: %s") % key)
         seen.add(key)
-        themes.append(
-            {
-                "key": key,
-                "title": c.text(raw, "title", path, required=True, max_length=SHORT),
-                "background_title": c.text(raw, "background_title", path, max_length=SHORT),
-                "background": c.text(raw, "background", path),
-                "items": _items(c, raw, path),
-            }
-        )
+        theme = {
+            "key": key,
+            "title": c.text(raw, "title", path, required=True, max_length=SHORT),
+            "background_title": c.text(raw, "background_title", path, max_length=SHORT),
+            "background": c.text(raw, "background", path),
+            "items": _items(c, raw, path, language),
+        }
+        _translated(c, raw, path, language, THEME_TEXTS, theme)
+        themes.append(theme)
     return themes
 
 
-def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
+def _items(c: _Checker, theme: dict, theme_path: str, language: str) -> list[dict]:
     items, statements, numbers = [], 0, set()
     for i, raw in enumerate(c.array(theme, "items", theme_path, required=True)):
         path = f"{theme_path}items[{i}]."
@@ -287,12 +447,18 @@ def _items(c: _Checker, theme: dict, theme_path: str) -> list[dict]:
                 if key in keys:
                     c.fail(f"{opath}key", _("komt twee keer voor: %s") % key)
                 keys.add(key)
-                item["options"].append(
-                    {"key": key, "label": c.text(opt, "label", opath, required=True)}
-                )
+                option = {"key": key, "label": c.text(opt, "label", opath, required=True)}
+                # "Anders": the participant may type what they mean (sessions.open_answers).
+                with_text = opt.get("text", False)
+                if not isinstance(with_text, bool):
+                    c.fail(f"{opath}text", _("moet true of false zijn"))
+                if with_text:
+                    option["text"] = True
+                item["options"].append(option)
             item["max_choices"] = c.integer(raw, "max_choices", path, 3, 1, len(options))
         if kind == "balance":
             for key in BALANCE_LABELS:
                 item[key] = c.text(raw, key, path, max_length=SHORT)
+        _translated(c, raw, path, language, _item_texts(item), item)
         items.append(item)
     return items

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from instruments import translation
 from instruments.models import Item, item_label
 from reflectie.free_text import clean_text
 
@@ -64,11 +65,16 @@ class AgreementView:
 
 
 def fields_of(session: Session) -> list[dict]:
-    return list(session.instrument.followup_fields or [])
+    """The sheet's fields, labels and help in the active language (instruments.translation)."""
+    return translation.followup_fields(session.instrument)
 
 
-def reference_choices(session: Session) -> list[tuple[str, str]]:
-    """What a "theme" field may point at: the themes and statements of this session's instrument."""
+def reference_choices(session: Session, *, length: int | None = 90) -> list[tuple[str, str]]:
+    """What a "theme" field may point at: the themes and statements of this session's instrument.
+
+    The key is stored; a statement's label is cut to `length` for a choice list, and given whole
+    (length None) wherever an agreement is shown or printed.
+    """
     # Read from the instrument's cached structure (a version in use is never edited): the live
     # screens show the agreements on every render, so this must not cost queries each time.
     choices = []
@@ -80,7 +86,8 @@ def reference_choices(session: Session) -> list[tuple[str, str]]:
         for item in items:
             # "Relatie 3: Is er sprake van …", as the statement is named on every screen.
             shown = f"{item_label(theme.title, item.number, item.title)}: {item.text}"
-            choices.append((f"item:{item.id}", "— " + _shorten(shown, 90)))
+            text = shown if length is None else _shorten(shown, length)
+            choices.append((f"item:{item.id}", "— " + text))
     return choices
 
 
@@ -254,7 +261,11 @@ def views(session: Session, agreements=None) -> list[AgreementView]:
     if agreements is None:
         agreements = Agreement.objects.filter(session=session)
     fields = fields_of(session)
-    refs = dict(reference_choices(session)) if any(f.get("kind") == "theme" for f in fields) else {}
+    refs = (
+        dict(reference_choices(session, length=None))
+        if any(f.get("kind") == "theme" for f in fields)
+        else {}
+    )
     return [view(a, fields, refs) for a in agreements]
 
 

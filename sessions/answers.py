@@ -33,6 +33,12 @@ def parse_value(session: Session, raw) -> int | None:
     )
 
 
+def refuse_in_conversation(session: Session) -> None:
+    """A session of only the conversation takes no scores, picks or pairs from phones."""
+    if session.conversation_only:
+        raise NotAllowed(_("Vandaag geen scores: we praten met elkaar."))
+
+
 def answer_many(participant: Participant, answers: dict[int, str]) -> int:
     """Store several scores at once (the form without JavaScript). Returns how many changed.
 
@@ -40,6 +46,7 @@ def answer_many(participant: Participant, answers: dict[int, str]) -> int:
     structure, and each answer is one upsert that says whether it changed anything.
     """
     session = participant.session
+    refuse_in_conversation(session)
     if not answers:
         raise Invalid(_("Er is geen antwoord meegestuurd."))
     themes = _statement_themes(session)
@@ -132,6 +139,7 @@ def choose(participant: Participant, item_id: int | None, options: list[str]) ->
     otherwise a priority item of the instrument, answerable while its round is open.
     """
     session = participant.session
+    refuse_in_conversation(session)
     picked = list(dict.fromkeys(options))  # keep order, drop repeats
     if item_id is None:
         if session.phase != Session.Phase.PRIORITIES:
@@ -201,6 +209,7 @@ def answer_balance(participant: Participant, item_id: int, brings, gets) -> bool
     change is listed for the tallies (``tallies.record``), which show the pairs only in steps.
     """
     session = participant.session
+    refuse_in_conversation(session)
     item = balance_item(session, item_id)
     if item is None:
         raise Invalid(_("Deze vraag hoort niet bij deze sessie."))

@@ -105,7 +105,7 @@ def earlier_agreements(session: Session) -> list[EarlierAgreement]:
         if origin.pk not in views_cache:
             views_cache[origin.pk] = {
                 "fields": agreement_service.fields_of(origin),
-                "refs": dict(agreement_service.reference_choices(origin)),
+                "refs": dict(agreement_service.reference_choices(origin, length=None)),
             }
         cached = views_cache[origin.pk]
         review = here.get(agreement.pk)

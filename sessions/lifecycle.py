@@ -30,6 +30,7 @@ def create_session(
     partnership: Partnership | None = None,
     scoring_mode: str = Session.Mode.THEME,
     language: str = "nl",
+    conversation_only: bool = False,
 ) -> Session:
     """A new session in the lobby. The partnership is given (the caller checked that the
     facilitator owns it or is a member), or found by name (partnership_for_name)."""
@@ -58,6 +59,7 @@ def create_session(
                     code=code,
                     scoring_mode=scoring_mode,
                     language=language,
+                    conversation_only=conversation_only,
                     current_theme=first_scored_theme(instrument),
                     duration_minutes=instrument.duration_minutes,
                     followup_minutes=instrument.followup_minutes,
@@ -104,7 +106,8 @@ def set_phase(session: Session, phase: str) -> Session:
         raise Invalid(_("Onbekende fase."))
     if session.is_closed:
         raise Conflict(_("Deze sessie is afgesloten."))
-    fields = {"phase": phase}
+    # A new phase starts the projector on its first page, without a spotlight left over.
+    fields = {"phase": phase, "projector_page": 0, "spotlight": {}}
     if phase == Phase.CLOSED:
         fields["closed_at"] = timezone.now()
     return change(session, **fields)
@@ -113,7 +116,7 @@ def set_phase(session: Session, phase: str) -> Session:
 def set_scoring_mode(session: Session, mode: str) -> Session:
     if mode not in Session.Mode.values:
         raise Invalid(_("Onbekende manier van scoren."))
-    return change(session, scoring_mode=mode)
+    return change(session, scoring_mode=mode, projector_page=0)
 
 
 def open_round(session: Session, theme_id: int) -> Session:
@@ -123,7 +126,11 @@ def open_round(session: Session, theme_id: int) -> Session:
         raise Invalid(_("Dit thema hoort niet bij deze sessie."))
     if session.is_closed:
         raise Conflict(_("Deze sessie is afgesloten."))
-    return change(session, current_theme=theme, phase=Phase.SCORING, scoring_mode="theme")
+    session.current_theme, session.phase, session.scoring_mode = theme, Phase.SCORING, "theme"
+    page = _projector_page(session, theme.pk)  # the projector follows to the new round
+    return change(
+        session, current_theme=theme, phase=Phase.SCORING, scoring_mode="theme", projector_page=page
+    )
 
 
 def set_locked(session: Session, locked: bool) -> Session:
@@ -137,8 +144,16 @@ def set_revealed(session: Session, theme_id: int, shown: bool) -> Session:
     revealed = [t for t in session.revealed_theme_ids if t != theme_id]
     if shown:
         revealed.append(theme_id)
-    # The projector shows it; phones do not change, so they are not told.
-    return change(session, phones=False, revealed_theme_ids=revealed)
+    session.revealed_theme_ids = revealed
+    follow = {"projector_page": _projector_page(session, theme_id)} if shown else {}
+    # The projector shows it (and goes to it); phones do not change, so they are not told.
+    return change(session, phones=False, revealed_theme_ids=revealed, **follow)
+
+
+def _projector_page(session: Session, theme_id: int) -> int:
+    from . import projector_pages  # it reads results, which import this module
+
+    return projector_pages.theme_page(session, theme_id)
 
 
 def change(session: Session, *, phones: bool = True, **fields) -> Session:

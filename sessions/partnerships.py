@@ -284,7 +284,8 @@ def _agreements(sessions: list[Session], today: date) -> list[AgreementStatus]:
         session = by_id[agreement.session_id]
         if session.pk not in shown:
             fields = agreement_service.fields_of(session)
-            shown[session.pk] = (fields, dict(agreement_service.reference_choices(session)))
+            refs = dict(agreement_service.reference_choices(session, length=None))
+            shown[session.pk] = (fields, refs)
         view = agreement_service.view(agreement, *shown[session.pk])
         _when, status, note = latest.get(agreement.pk, (None, "", ""))
         review_date = _date(agreement.fields.get(REVIEW_FIELD))

@@ -30,7 +30,7 @@ SESSION_FIELDS = [
     if f.attname
     in {
         "id", "code", "phase", "phase_version", "version", "scoring_mode", "current_theme_id",
-        "instrument_id", "locked", "language",
+        "instrument_id", "locked", "language", "conversation_only",
     }
 ]  # fmt: skip
 

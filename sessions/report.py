@@ -2,7 +2,8 @@
 
 Both are built from the same plain data as the screens (results.session_results), so nothing
 below the anonymity threshold can appear here either: a hidden statement shows only "x van y".
-Neither holds a row per participant.
+Neither holds a row per participant. Of the open answers only those the facilitator shows are
+read (open_answers.shown_by_item: never a hidden one), with the notes per theme (report_data).
 
 The PDF is rendered by WeasyPrint from a Django template (autoescaped: participant and facilitator
 text is never marked safe) with a URL fetcher that hands out only `data:` URLs and the app's own
@@ -12,9 +13,7 @@ other file.
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 import mimetypes
 import posixpath
 import threading
@@ -29,15 +28,18 @@ from django.contrib.staticfiles import finders
 from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.template.loader import render_to_string
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from instruments import translation as instrument_texts
+from instruments.models import Item
+
 from . import agreements as agreement_service
-from . import charts, history, results
+from . import charts, history, notes, open_answers, results
 from .bands import band_label
 from .models import PriorityChoice, Session
 from .stats import BALANCE_GAP, MIN_RESPONDENTS
@@ -161,6 +163,28 @@ class BalanceRow:
         return charts.scatter_data_url(self.scatter) if self.scatter else ""
 
 
+@dataclass(frozen=True)
+class AnswerRow:
+    """A shown open answer: its text, the option it is the text of ("Anders"), how many."""
+
+    text: str
+    option: str  # the option's label, "" for an open question
+    count: int
+
+
+@dataclass
+class AskedItem:
+    """A priority item (its votes) or an open item, with the open answers the facilitator shows."""
+
+    kind: str
+    title: str
+    text: str
+    answers: list[AnswerRow]
+    voters: int = 0
+    hidden: bool = False
+    options: list = field(default_factory=list)
+
+
 @dataclass
 class ThemeSection:
     key: str
@@ -170,8 +194,10 @@ class ThemeSection:
     trend: str
     previous: float | None
     statements: list[StatementRow]
-    priorities: list[dict] = field(default_factory=list)
+    priorities: list[AskedItem] = field(default_factory=list)
     balances: list[BalanceRow] = field(default_factory=list)
+    opens: list[AskedItem] = field(default_factory=list)
+    notes: str = ""
 
 
 def _voters(session: Session) -> dict[int | None, int]:
@@ -185,31 +211,87 @@ def _voters(session: Session) -> dict[int | None, int]:
     return dict(rows)
 
 
-def report_context(session: Session) -> dict:
-    """Everything the PDF shows, as plain data (no per-participant rows)."""
-    instrument = session.instrument
+def repeats_the_vote(item: results.ItemInfo, theme_keys: set[str]) -> bool:
+    """A priority item that asks what the session's own vote asks: which themes need attention.
+
+    Older Praatplaat versions ask it as an item too; its options are the instrument's themes.
+    """
+    keys = {key for key, _label in item.options}
+    return item.kind == Item.Kind.PRIORITY and len(keys) >= 2 and keys <= theme_keys
+
+
+def answer_rows(item: results.ItemInfo, shown: list[open_answers.ShownAnswer]) -> list[AnswerRow]:
+    labels = dict(item.options)
+    return [AnswerRow(a.text, labels.get(a.option, a.option), a.count) for a in shown]
+
+
+@dataclass
+class ReportData:
+    """What the PDF and the CSV are both made of, read once."""
+
+    results: results.SessionResults
+    previous: Session | None
+    trends: dict
+    voters: dict
+    answers: dict  # item id -> [ShownAnswer], hidden answers never in it
+    notes: dict  # theme id -> text
+    vote_held: bool  # the session's own vote has votes: a repeating item is left out
+
+    def asked(self, theme: results.ThemeResult) -> tuple[list[AskedItem], list[AskedItem]]:
+        """A theme's priority items and open items, each with its shown answers."""
+        theme_keys = {t.info.key for t in self.results.themes}
+        priorities, opens = [], []
+        for item in theme.items:
+            info = item.info
+            rows = answer_rows(info, self.answers.get(info.id, []))
+            if info.kind == Item.Kind.PRIORITY:
+                if self.vote_held and repeats_the_vote(info, theme_keys):
+                    continue  # the session's vote is the one result (sessions "Prioriteiten")
+                n = self.voters.get(info.id, 0)
+                priorities.append(
+                    AskedItem(
+                        kind=info.kind,
+                        title="",
+                        text=info.text or info.title,
+                        answers=rows,
+                        voters=n,
+                        hidden=n < MIN_RESPONDENTS,
+                        options=sorted(item.options, key=lambda o: -o.count),
+                    )
+                )
+            elif info.kind == Item.Kind.OPEN or rows:
+                title = info.title if info.title != info.text else ""
+                opens.append(AskedItem(kind=info.kind, title=title, text=info.text, answers=rows))
+        return priorities, opens
+
+
+def report_data(session: Session) -> ReportData:
     res = results.session_results(session.pk)
     previous = history.previous_session(session)
-    trends = history.theme_trends(session, current=res, previous=previous)
-    voters = _voters(session)
+    return ReportData(
+        results=res,
+        previous=previous,
+        trends=history.theme_trends(session, current=res, previous=previous),
+        voters=_voters(session),
+        answers=open_answers.shown_by_item(session.pk),
+        notes=notes.by_theme(session.pk),
+        vote_held=any(v.count for v in res.votes),
+    )
+
+
+def report_context(session: Session) -> dict:
+    """Everything the PDF shows, as plain data (no per-participant rows)."""
+    # Name, source and scale labels in the report's language (the session's).
+    instrument = instrument_texts.localized(session.instrument)
+    data = report_data(session)
+    res = data.results
     themes = []
     for theme in res.themes:
-        priorities = []
-        for item in theme.items:
-            if item.info.kind != "priority":
-                continue
-            n = voters.get(item.info.id, 0)
-            priorities.append(
-                {
-                    "text": item.info.text or item.info.title,
-                    "voters": n,
-                    "hidden": n < MIN_RESPONDENTS,
-                    "options": sorted(item.options, key=lambda o: -o.count),
-                }
-            )
-        if not theme.statements and not priorities and not theme.balances:
+        priorities, opens = data.asked(theme)
+        note = data.notes.get(theme.info.id, "")
+        if not (theme.statements or priorities or theme.balances or opens or note):
             continue
-        t = trends.get(theme.info.key)
+        t = data.trends.get(theme.info.key)
         themes.append(
             ThemeSection(
                 key=theme.info.key,
@@ -230,24 +312,30 @@ def report_context(session: Session) -> dict:
                     )
                     for r in theme.balances
                 ],
+                opens=opens,
+                notes=note,
             )
         )
-    session_voters = voters.get(None, 0)
+    session_voters = data.voters.get(None, 0)
+    closed = session.is_closed
     return {
         "session": session,
         "instrument": instrument,
         "partnership": session.partnership,
         "language": session.language,
         "date": timezone.localtime(session.closed_at or session.created_at).date(),
+        # Before the session closes the report is a snapshot: it says so, and when it was made.
+        "interim": not closed,
+        "made_at": timezone.localtime(),
         "participants": res.participants,
         "themes": themes,
-        "votes": res.votes if any(v.count for v in res.votes) else [],
+        "votes": res.votes if data.vote_held else [],
         "votes_hidden": session_voters < MIN_RESPONDENTS,
         "vote_voters": session_voters,
-        "previous": previous,
+        "previous": data.previous,
         "agreements": agreement_service.views(session),
         "earlier": history.earlier_agreements(session),
-        "dont_know_label": instrument.dont_know_label,
+        "dont_know_label": instrument.dont_know_label or _("weet ik niet"),
         "min_respondents": MIN_RESPONDENTS,
         "balance_gap": BALANCE_GAP,
         # Answers still waiting for a step of three (tallies.py): counted, not in the figures.
@@ -360,80 +448,12 @@ def css_url() -> str:
 
 # CSV --------------------------------------------------------------------------------------------
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    """Text as a spreadsheet cell; text that a spreadsheet would run as a formula is defused."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
 
 def render_csv(session: Session) -> str:
-    """Aggregates per statement, then the agreements. Never a row per participant.
+    """The aggregates as a spreadsheet (report_csv.py): never a row per participant."""
+    from .report_csv import render_csv as render  # it reads this module's report data
 
-    Separator and decimal mark follow the session's language (Dutch spreadsheets expect ";"
-    and "3,50"). Hidden statements (fewer than 3 scores) keep only respondents, invited and
-    "weet ik niet": their counts, mean, consensus and flags stay blank.
-    """
-    with translation.override(session.language):
-        instrument = session.instrument
-        res = results.session_results(session.pk)
-        points = instrument.scale_points
-        comma_decimal = formats.get_format("DECIMAL_SEPARATOR") == ","
-        out = io.StringIO()
-        writer = csv.writer(out, delimiter=";" if comma_decimal else ",", lineterminator="\r\n")
-
-        def write(cells) -> None:
-            # Every cell, headers included: an instrument's labels are text from a file too.
-            writer.writerow([_cell(cell) for cell in cells])
-
-        def number(value, places=2):
-            return "" if value is None else formats.number_format(value, places)
-
-        yes, no = _("ja"), _("nee")
-        write(
-            [_("thema"), _("nummer"), _("stelling"), _("respondenten"), _("uitgenodigd")]
-            + [str(p) for p in points]
-            + [instrument.dont_know_label or _("weet ik niet"), _("gemiddelde"),
-               _("overeenstemming"), _("verschil van inzicht"), _("grote verdeeldheid")]
-        )  # fmt: skip
-        for theme in res.themes:
-            for row in theme.statements:
-                s = row.stats
-                hidden = s is None or s.hidden
-                write(
-                    [theme.info.title, row.info.number or "", row.info.text,
-                     s.respondents if s else 0, "" if not s or s.invited is None else s.invited]
-                    + ([""] * len(points) if hidden else list(s.counts))
-                    + [s.dont_know if s else 0,
-                       "" if hidden else number(s.mean),
-                       "" if hidden else number(s.consensus),
-                       "" if hidden else (yes if s.divided else no),
-                       "" if hidden else (yes if s.split else no)]
-                )  # fmt: skip
-        balances = [(theme, row) for theme in res.themes for row in theme.balances]
-        if balances:
-            # Halen en brengen: how many gave a pair, and from the floor up how many pairs the
-            # figures hold and how many of those are out of balance.
-            write([])
-            write([_("thema"), _("halen en brengen"), _("ingevuld"), _("uitgenodigd"),
-                   _("getoond"), _("uit balans")])  # fmt: skip
-            for theme, row in balances:
-                b = row.balance
-                write(
-                    [theme.info.title, row.info.text, row.answered, res.participants,
-                     "" if b.hidden else b.total, "" if b.hidden else b.out_of_balance]
-                )  # fmt: skip
-        write([])
-        fields = agreement_service.fields_of(session)
-        write([_("afspraak")] + [f["label"] for f in fields])
-        for position, agreement in enumerate(agreement_service.views(session), start=1):
-            # Dates stay ISO (a spreadsheet reads them); references show the theme or statement.
-            write(
-                [position] + [v.value if v.kind == "date" else v.display for v in agreement.values]
-            )
-        return out.getvalue()
+    return render(session)
 
 
 # What a downloaded file is called, per kind of file.

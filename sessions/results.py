@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db.models import Count
+from django.utils import translation as django_translation
 from django.utils.translation import gettext as _
 
-from instruments import partner_types
+from instruments import partner_types, translation
 from instruments.models import Instrument, Item, item_label
 
 from . import lifecycle, tallies
@@ -40,37 +41,50 @@ class ThemeInfo:
     items: tuple[ItemInfo, ...]
 
 
-def instrument_structure(instrument: Instrument) -> tuple[ThemeInfo, ...]:
-    """Themes and items of a version. Safe to keep: a version in use is never edited."""
+def instrument_structure(
+    instrument: Instrument, language: str | None = None
+) -> tuple[ThemeInfo, ...]:
+    """Themes and items of a version, their texts in ``language`` (the active one if None).
+
+    Safe to keep: a version in use is never edited.
+    """
     # The creation time is part of the key: a deleted and re-created row may get the same id.
-    return _structure(instrument.pk, instrument.created_at)
+    return _structure(instrument.pk, instrument.created_at, translation.language_of(language))
 
 
 @lru_cache(maxsize=64)
-def _structure(instrument_id: int, created_at) -> tuple[ThemeInfo, ...]:
+def _structure(instrument_id: int, created_at, language: str) -> tuple[ThemeInfo, ...]:
     instrument = Instrument.objects.get(pk=instrument_id)
-    return tuple(
-        ThemeInfo(
-            id=theme.pk,
-            key=theme.key,
-            title=theme.title,
-            background_title=theme.background_title,
-            background=theme.background,
-            items=tuple(
-                ItemInfo(
-                    id=item.pk,
-                    kind=item.kind,
-                    number=item.number,
-                    title=item.title,
-                    text=item.text,
-                    max_choices=item.max_choices,
-                    options=tuple(item.choices),
-                )
-                for item in theme.items.all()
-            ),
+    themes = []
+    for theme in instrument.themes.prefetch_related("items"):
+        shown = translation.localized(theme, language)
+        items = tuple(
+            ItemInfo(
+                id=item.pk,
+                kind=item.kind,
+                number=item.number,
+                title=translation.own(item, "title", language),
+                text=translation.own(item, "text", language),
+                max_choices=item.max_choices,
+                options=tuple(translation.item_choices(item, language)),
+            )
+            for item in theme.items.all()
         )
-        for theme in instrument.themes.prefetch_related("items")
-    )
+        themes.append(
+            ThemeInfo(
+                id=theme.pk,
+                key=theme.key,
+                title=shown.title,
+                background_title=shown.background_title,
+                background=shown.background,
+                items=items,
+            )
+        )
+    return tuple(themes)
+
+
+#: ``session_results(language=SESSION_LANGUAGE)``: in the session's own language.
+SESSION_LANGUAGE = "session"
 
 
 @dataclass
@@ -140,8 +154,14 @@ class SessionResults:
         return sorted(self.statements, key=lambda r: calc.sort_key_divided(r.stats))
 
 
-def session_results(session_id: int, *, breakdown: bool = False) -> SessionResults:
+def session_results(
+    session_id: int, *, breakdown: bool = False, language: str | None = None
+) -> SessionResults:
     """What may be shown of a session now: the counts as last published (``tallies``).
+
+    The instrument's texts (themes, statements, options, partner types) are in ``language``: the
+    active one if None, the session's own for ``SESSION_LANGUAGE`` (the projector's live updates,
+    which are rendered without a request). A screen renders its results in the language it speaks.
 
     How many answered moves live; everything derived from the answers comes from the shown
     counts, so every screen, the PDF and the CSV show the same step. Whoever reads first
@@ -153,9 +173,19 @@ def session_results(session_id: int, *, breakdown: bool = False) -> SessionResul
             "id", "version", "phase", "scoring_mode", "current_theme_id", "revealed_theme_ids",
             "instrument__created_at", "instrument__scale_min", "instrument__scale_max",
             "instrument__partner_types", "instrument__translations", "stamped", "tallied",
+            "language",
         )
         .get(pk=session_id)
     )  # fmt: skip
+    if language == SESSION_LANGUAGE:
+        language = session.language
+    # The group labels ("overige") and the partner types are read in it too.
+    with django_translation.override(language or django_translation.get_language()):
+        return _results(session, breakdown)
+
+
+def _results(session: Session, breakdown: bool) -> SessionResults:
+    session_id = session.pk
     if tallies.needs_publish(session):
         tallies.publish(session_id)
     participants = Participant.objects.filter(session_id=session_id).count()

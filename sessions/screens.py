@@ -29,15 +29,23 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from instruments import translation as instrument_texts
 from instruments.models import Item
 
 from . import agreements as agreement_service
-from . import charts, codes, history, participation, timer
+from . import charts, codes, history, open_answers, participation, projector_pages, spotlight, timer
 from . import stats as calc
 from .answers import SESSION_VOTE_MAX
 from .bands import band_label
 from .models import Session
-from .results import ItemResult, OptionCount, SessionResults, ThemeResult, session_results
+from .results import (
+    SESSION_LANGUAGE,
+    ItemResult,
+    OptionCount,
+    SessionResults,
+    ThemeResult,
+    session_results,
+)
 
 VIEWS = ("facilitator", "projector")
 
@@ -162,6 +170,8 @@ class ThemeView:
     revealed: bool
     breakdown: dict[str, float] | None
     trend: TrendView | None = None
+    # Questions that take typed answers, with every answer: the dashboard only (open_answers).
+    opens: list = field(default_factory=list)
 
     @property
     def band_label(self) -> str:
@@ -285,6 +295,8 @@ def history_context(session: Session, results: SessionResults) -> dict:
 
 
 def screen_context(session: Session, results: SessionResults, view: str, *, join_base: str) -> dict:
+    # The instrument's own texts (name, guide, scale labels …) in the screen's language.
+    session.instrument = instrument_texts.localized(session.instrument)
     scale_min, scale_max = session.instrument.scale_min, session.instrument.scale_max
     themes = [theme_view(t, results.participants, scale_min, scale_max) for t in results.themes]
     facilitator = view == "facilitator"
@@ -297,6 +309,9 @@ def screen_context(session: Session, results: SessionResults, view: str, *, join
         extra.update(agreement_service.list_context(session))
         extra["timer_next"] = reverse("session_dashboard", args=[session.pk])
         extra["room"] = participation.room_activity(session.pk)  # from the cache: no query
+        opens = open_answers.dashboard_blocks(session)  # one query for every typed answer
+        for theme in themes:
+            theme.opens = opens.get(theme.id, [])
     elif results.phase in (Session.Phase.FOLLOWUP, Session.Phase.CLOSED):
         extra.update(agreement_service.list_context(session))
     elif results.phase == Session.Phase.REVIEW:
@@ -310,7 +325,7 @@ def screen_context(session: Session, results: SessionResults, view: str, *, join
     ]
     vote_options, votes_shown = option_views(results.votes, SESSION_VOTE_MAX)
     current = next((t for t in themes if t.id == session.current_theme_id), None)
-    return {
+    ctx = {
         "session": session,
         "view": view,
         "phase": results.phase,
@@ -343,37 +358,33 @@ def screen_context(session: Session, results: SessionResults, view: str, *, join
         "timer": timer.session_state(session),
         **extra,
     }
+    # Both screens: the projector shows its page and spotlight, the dashboard's controls name them.
+    ctx["spot"] = spotlight.shown(session, themes)
+    ctx["sorts"] = [
+        {"value": value, "label": label, "current": value == session.projector_sort}
+        for value, label in Session.Sort.choices
+    ]
+    ctx["projector"] = projector_pages.current(session, ctx)
+    return ctx
 
 
 def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
     """(id, template, extra context) of every fragment a screen is made of."""
     if ctx["view"] == "projector":
-        specs = [
+        # One page at a time (projector_pages): the stage line and the page are one fragment
+        # each, so a new page replaces what was there instead of adding to it.
+        return [
             ("participant-count", FRAGMENTS + "participant_count.html", {}),
             ("timer", FRAGMENTS + "projector_timer.html", {}),
             ("projector-stage", FRAGMENTS + "projector_stage.html", {}),
-            ("review-panel", FRAGMENTS + "projector_review.html", {}),
-            ("agreements", FRAGMENTS + "projector_agreements.html", {}),
-            ("votes", FRAGMENTS + "projector_votes.html", {}),
+            ("projector-content", FRAGMENTS + "projector_content.html", {}),
         ]
-        for theme in ctx["themes"]:
-            if not theme.scored:
-                continue
-            specs.append((theme.fragment_id, FRAGMENTS + "projector_theme.html", {"theme": theme}))
-            for item in theme.items:
-                specs.append(
-                    (
-                        item.fragment_id,
-                        FRAGMENTS + "projector_item.html",
-                        {"item": item, "theme": theme},
-                    )
-                )
-        return specs
     specs = [
         ("participant-count", FRAGMENTS + "participant_count.html", {}),
         ("room-notice", FRAGMENTS + "room_notice.html", {}),
         ("timer-panel", FOLLOWUP + "_timer_panel.html", {}),
         ("phase-panel", FRAGMENTS + "phase_panel.html", {}),
+        ("projector-controls", FRAGMENTS + "projector_controls.html", {}),
         ("review-panel", FRAGMENTS + "review_panel.html", {}),
         ("attention", FRAGMENTS + "attention.html", {}),
         ("votes", FRAGMENTS + "votes.html", {}),
@@ -383,6 +394,8 @@ def fragment_specs(ctx: dict) -> list[tuple[str, str, dict]]:
         specs.append((theme.fragment_id, FRAGMENTS + "theme_summary.html", {"theme": theme}))
         for item in theme.items:
             specs.append((item.fragment_id, FRAGMENTS + "item.html", {"item": item}))
+        for block in theme.opens:
+            specs.append((block.fragment_id, FRAGMENTS + "open_answers.html", {"block": block}))
     return specs
 
 
@@ -422,9 +435,13 @@ def render_screen(session_id: int, view: str) -> tuple[int, dict[str, str]]:
         raise ValueError(f"unknown screen {view!r}")
     # Results first, session second: if the session changes in between, the version returned
     # is the older one, so the consumer's next tick sees a difference and renders again.
-    results = session_results(session_id, breakdown=view == "facilitator")
-    session = Session.objects.select_related("instrument").get(pk=session_id)
     remembered = cache.get_many([_key(session_id, "join_base"), _key(session_id, "language")])
+    # The instrument's texts in the screen's language (screen_language, without the session).
+    facilitator = remembered.get(_key(session_id, "language")) if view == "facilitator" else None
+    results = session_results(
+        session_id, breakdown=view == "facilitator", language=facilitator or SESSION_LANGUAGE
+    )
+    session = Session.objects.select_related("instrument").get(pk=session_id)
     join_base = remembered.get(_key(session_id, "join_base")) or settings.SITE_URL
     language = screen_language(session, view, remembered.get(_key(session_id, "language")))
     with translation.override(language):
@@ -440,15 +457,11 @@ def render_screen(session_id: int, view: str) -> tuple[int, dict[str, str]]:
 
 # A tap changes one statement; rendering the other twenty-one again was most of a screen's
 # cost. These templates read nothing but what their key holds (the item's view, which holds
-# its shown figures, and for the projector what decides whether a theme is shown), so equal
-# keys give equal HTML. A template that starts reading more must add it to its key here.
+# its shown figures, and the session's id), so equal keys give equal HTML. A template that
+# starts reading more must add it to its key here.
 ITEM_KEYS = {
-    FRAGMENTS + "item.html": lambda ctx, extra: (),
-    FRAGMENTS + "projector_item.html": lambda ctx, extra: (
-        extra["theme"].revealed,
-        extra["theme"].on_projector,
-        ctx["session"].scoring_mode,
-    ),
+    # Its "Op het scherm" button posts to this session.
+    FRAGMENTS + "item.html": lambda ctx, extra: (ctx["session"].pk,),
 }
 KEPT_FRAGMENTS = 4096
 _kept: OrderedDict[tuple, str] = OrderedDict()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import deletion, facilitator, home, participant
+from .views import deletion, facilitator, home, notes, open_answers, participant, projector_controls
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -13,6 +13,18 @@ urlpatterns = [
     path("s/<str:code>/choose/", participant.choose, name="phone_choose"),
     path("s/<str:code>/balance/", participant.balance, name="phone_balance"),
     path("s/<str:code>/profile/", participant.profile, name="phone_profile"),
+    path("s/<str:code>/open/", open_answers.send, name="phone_open_answer"),
+    # The facilitator moderates typed answers (open_answers.py).
+    path(
+        "sessies/<int:session_id>/antwoorden/verbergen/",
+        open_answers.hide,
+        name="session_answer_hide",
+    ),
+    path(
+        "sessies/<int:session_id>/antwoorden/samenvoegen/",
+        open_answers.merge,
+        name="session_answer_merge",
+    ),
     # Facilitator (logged in, own sessions only).
     path("sessies/", facilitator.session_list, name="session_list"),
     path("sessies/nieuw/", facilitator.new_session, name="session_new"),
@@ -24,6 +36,24 @@ urlpatterns = [
     path("sessies/<int:session_id>/modus/", facilitator.set_mode, name="session_mode"),
     path("sessies/<int:session_id>/slot/", facilitator.set_lock, name="session_lock"),
     path("sessies/<int:session_id>/tonen/", facilitator.reveal, name="session_reveal"),
+    path(
+        "sessies/<int:session_id>/scherm/",
+        projector_controls.set_spotlight,
+        name="session_spotlight",
+    ),
+    path(
+        "sessies/<int:session_id>/scherm/pagina/",
+        projector_controls.set_page,
+        name="session_projector_page",
+    ),
+    path(
+        "sessies/<int:session_id>/scherm/volgorde/",
+        projector_controls.set_sort,
+        name="session_projector_sort",
+    ),
+    # Notes per theme: the co-writer's page (GET) and saving one theme's note (POST).
+    path("sessies/<int:session_id>/notities/", notes.cowriter, name="session_notes"),
+    path("sessies/<int:session_id>/notities/<int:theme_id>/", notes.save_note, name="session_note"),
     # Deleting: a confirmation page (GET), then the deletion (POST).
     path("sessies/<int:session_id>/verwijderen/", deletion.delete_session, name="session_delete"),
     path(

@@ -107,6 +107,22 @@ def fragment(html: str, fragment_id: str) -> str:
     raise AssertionError(f"element {fragment_id} is not closed")
 
 
+def projector_item(session, item) -> str:
+    """An item's card on the projector, from the page that holds it ("" when none does)."""
+    from sessions import screens
+
+    shown = None
+    for page in range(50):  # the projector clamps to its last page: stop when it repeats
+        Session.objects.filter(pk=session.pk).update(projector_page=page)
+        html = screens.render_screen(session.pk, "projector")[1]["projector-content"]
+        if f'id="p-item-{item.pk}"' in html:
+            return fragment(html, f"p-item-{item.pk}")
+        if html == shown:
+            break
+        shown = html
+    return ""
+
+
 def pdf_text(data: bytes) -> str:
     """The text of every page of a PDF, to search like a page's HTML."""
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)

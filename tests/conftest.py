@@ -83,11 +83,10 @@ def priority_round(client, alice, instruments):
     Returns (session, item, participant).
     """
     instrument = instruments["praatplaat-regio"]
-    item = next(
-        item
-        for item in Item.objects.filter(theme__instrument=instrument, kind="priority")
-        if item.max_choices < len(item.options)
-    )
+    # The shipped question allows every option; limit it so that too many picks can be tried.
+    item = Item.objects.get(theme__instrument=instrument, theme__key="onderwerpen", kind="priority")
+    item.max_choices = 3
+    item.save(update_fields=["max_choices"])
     session = lifecycle.create_session(
         alice, instrument, title="Praatplaat", partnership_name="Regio Zuid"
     )

@@ -323,6 +323,8 @@ def test_a_refusal_from_a_service_is_in_the_language_of_the_request(client, alic
     # participation.join refuses a locked session with a lazy message of its own.
     session = lifecycle.create_session(alice, lob, title="Regio", partnership_name="LOB")
     lifecycle.set_locked(session, True)
+    # A phone speaks the session's language unless its participant chose one with the switch.
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     response = client.post(reverse("join", args=[session.code]), HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 403
     assert '<html lang="en">' in response.text

@@ -9,10 +9,12 @@ With these decorators a view is little more than its service call.
 from collections.abc import Callable, Sequence
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
@@ -70,6 +72,33 @@ def phone_participant(request: HttpRequest, code: str, *, lean: bool = False):
     return participation.phone_participant(code, token, lean=lean)
 
 
+def chose_language(request: HttpRequest) -> bool:
+    """True when this browser chose a language with the switch (Django's set_language view sets
+    its cookie); a browser's own Accept-Language is not a choice."""
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if not chosen:
+        return False
+    try:
+        translation.get_supported_language_variant(chosen)
+    except LookupError:
+        return False
+    return True
+
+
+def speak_session_language(request: HttpRequest, session: Session) -> None:
+    """A phone speaks the language of the session it is in, unless its participant chose one.
+
+    The room reads the projector in the session's language; a phone that followed its browser
+    would show the same statements in another language. The switch on the phone still wins.
+    LocaleMiddleware chose from the cookie or the browser before the view ran; this overrides the
+    browser's choice for the rest of the request (the middleware activates afresh on the next).
+    """
+    if chose_language(request) or not session.language:
+        return
+    translation.activate(session.language)
+    request.LANGUAGE_CODE = translation.get_language()
+
+
 def not_joined() -> NotAllowed:
     return NotAllowed(
         _("Deze telefoon doet niet mee aan deze sessie. Open de code opnieuw om mee te doen.")
@@ -78,7 +107,8 @@ def not_joined() -> NotAllowed:
 
 def phone_page(view: Callable) -> Callable:
     """A phone's page before it has joined: a ``Refused`` becomes the phone's refusal page, with
-    the way back to typing the code."""
+    the way back to typing the code. Once the view knows the session it calls
+    ``speak_session_language``; the refusal is then in that language too."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
@@ -107,6 +137,7 @@ def phone_action(
             try:
                 if participant is None:
                     raise not_joined()
+                speak_session_language(request, participant.session)
                 return view(request, participant)
             except Refused as exc:
                 response = refusal(request, exc, phone=True, code=code)

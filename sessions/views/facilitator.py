@@ -8,10 +8,12 @@ socket brings the change to every screen.
 
 from django import forms
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.html import format_html
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,7 @@ from instruments.models import Instrument
 from reflectie.free_text import FreeTextField
 from reflectie.netinfo import join_base_url
 
-from .. import lifecycle, qr, screens
+from .. import lifecycle, notes, qr, round_progress, screens
 from ..access import sees_all, sessions_for, shared_partnership_ids
 from ..errors import Invalid, Refused
 from ..models import Partnership, Session
@@ -55,6 +57,14 @@ class NewSessionForm(forms.Form):
         initial=Session.Mode.THEME,
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": _("Kies hoe er gescoord wordt.")},
+    )
+    conversation_only = forms.BooleanField(
+        label=_("Alleen het gesprek, zonder scores"),
+        required=False,
+        help_text=_(
+            "Deelnemers scoren niets op hun telefoon; de projector loopt de stellingen langs "
+            "met hun achtergrond en de aantekeningen."
+        ),
     )
 
     language = forms.ChoiceField(
@@ -105,6 +115,7 @@ def new_session(request: HttpRequest) -> HttpResponse:
                     partnership_name=form.cleaned_data["partnership_name"],
                     scoring_mode=form.cleaned_data["scoring_mode"],
                     language=form.cleaned_data["language"],
+                    conversation_only=form.cleaned_data["conversation_only"],
                 )
             except Refused as exc:  # shown on the form, with what was typed
                 form.add_error(None, exc.message)
@@ -131,6 +142,8 @@ def dashboard(request: HttpRequest, session: Session) -> HttpResponse:
     join_base = join_base_url(request)
     screens.remember_page(session.pk, join_base=join_base, language=translation.get_language())
     context = screens.page_context(session, "facilitator", join_base=join_base)
+    # Static page HTML, not a live fragment: a socket update would wipe what is being typed.
+    context["notes"] = notes.editors_by_theme(session)
     return render(request, "sessions/facilitator/dashboard.html", context)
 
 
@@ -169,16 +182,33 @@ def _yes_no(request: HttpRequest, field: str, message) -> bool:
     return raw == "1"
 
 
+def _moved_on(request, session: Session, before, said: str, anchor: str = "") -> HttpResponse:
+    """After a round closed: the status line says who was still busy in it (if anyone)."""
+    busy = round_progress.left_busy(before, session)
+    if not busy:
+        return done(request, session, anchor)
+    message = f"{said} {busy}"
+    if request.htmx:
+        return HttpResponse(format_html('<p class="control-note">{}</p>', message))
+    messages.info(request, message)
+    return done(request, session, anchor)
+
+
 @session_view
-def set_phase(request: HttpRequest, session: Session) -> None:
+def set_phase(request: HttpRequest, session: Session) -> HttpResponse:
+    before = round_progress.of_session(session.pk)
     lifecycle.set_phase(session, request.POST.get("phase", ""))
+    said = _("Fase %(phase)s gekozen.") % {"phase": Session.Phase(session.phase).label}
+    return _moved_on(request, session, before, said)
 
 
 @session_view
 def open_round(request: HttpRequest, session: Session) -> HttpResponse:
     theme_id = _theme_id(request)
+    before = round_progress.of_session(session.pk)
     lifecycle.open_round(session, theme_id)
-    return done(request, session, f"#theme-{theme_id}")
+    said = _("Ronde %(theme)s geopend.") % {"theme": session.current_theme.title}
+    return _moved_on(request, session, before, said, f"#theme-{theme_id}")
 
 
 @session_view

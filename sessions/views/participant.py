@@ -19,13 +19,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
-from instruments import partner_types
+from instruments import partner_types, translation
 from instruments.models import Item
 
-from .. import agreements, answers, codes, lifecycle, participation, timer
+from .. import agreements, answers, codes, lifecycle, open_answers, participation, results, timer
 from ..errors import Invalid, NotAllowed, NotFound
 from ..models import Participant, Response, Session
-from .decorators import phone_action, phone_page, phone_participant
+from ..spotlight import phone_context as spotlight_context
+from .decorators import phone_action, phone_page, phone_participant, speak_session_language
 
 Phase = Session.Phase
 
@@ -101,6 +102,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
         raise _unknown_code()
     if code != session.code:  # typed as "abc-def": continue on the one address
         return redirect("join", code=session.code)
+    speak_session_language(request, session)
 
     if request.method == "GET":
         participation.check_open_to_newcomers(session)
@@ -141,6 +143,7 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     session = participant.session
     if code != session.code:
         return redirect("phone", code=session.code)
+    speak_session_language(request, session)
     context = _stage_context(participant)
     return render(request, "sessions/phone/page.html", context)
 
@@ -171,17 +174,23 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     session = participant.session
     if not request.htmx:
         return redirect("phone", code=session.code)
+    speak_session_language(request, session)
     key = _stage_key(session)
     if shown_version is not None and request.GET.get("k") == key and session.phase in FORM_STAGES:
         context = {"phase_version": session.phase_version, "stage_key": key, "oob": True}
+        context.update(spotlight_context(session))  # swapped in out of band too (_shown.html)
         response = render(request, "sessions/phone/_shown.html", context)
         response["HX-Reswap"] = "none"
         return response
-    return render(request, "sessions/phone/stage.html", _stage_context(participant))
+    # What the phone showed (k) tells which round it was in: said once, if left half done.
+    context = _stage_context(participant, shown_key=request.GET.get("k"))
+    return render(request, "sessions/phone/stage.html", context)
 
 
-def _stage_context(participant: Participant) -> dict:
+def _stage_context(participant: Participant, shown_key: str | None = None) -> dict:
     session = participant.session
+    # Its texts in the phone's language; a copy: the instrument itself is kept per worker.
+    session.instrument = translation.localized(session.instrument)
     context = {
         "session": session,
         "participant": participant,
@@ -191,10 +200,16 @@ def _stage_context(participant: Participant) -> dict:
         "stage_key": _stage_key(session),
         "partner_types": partner_types.choices(session.instrument),
     }
+    context.update(spotlight_context(session))  # the projector's prompt, above the stage
+    context["round_closed"] = _rounds_left_half_done(participant, shown_key, context["stage_key"])
     if context["stage"] == "lobby":
         context["answer_count"] = Response.objects.filter(participant=participant).count()
     elif context["stage"] == "scoring":
         context["themes"] = _open_themes(participant)
+        context["progress"] = {
+            "done": sum(t["done"] for t in context["themes"]),
+            "total": sum(t["total"] for t in context["themes"]),
+        }
     elif context["stage"] == "priorities":
         context["vote"] = _choice_block(
             None,
@@ -231,36 +246,99 @@ def _open_themes(participant: Participant) -> list[dict]:
     stored = answers.answers_of(participant)
     picks = answers.choices_of(participant)
     pairs = answers.balances_of(participant)
-    answerable = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE)
+    answerable = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE, Item.Kind.OPEN)
     items_by_theme: dict[int, list[Item]] = {}
     for item in Item.objects.filter(theme_id__in=open_ids, kind__in=answerable).select_related(
         "theme"
     ):
-        items_by_theme.setdefault(item.theme_id, []).append(item)
+        items_by_theme.setdefault(item.theme_id, []).append(translation.localized(item))
 
     themes = []
     for theme in instrument.themes.filter(pk__in=open_ids):
+        theme = translation.localized(theme)
         items = items_by_theme.get(theme.pk, [])
         if not items:  # a theme of prompts only: nothing to answer on a phone
             continue
-        statements, priorities, balances = [], [], []
+        statements, priorities, balances, opens = [], [], [], []
         for item in items:
             if item.is_statement:
                 statements.append(_statement(instrument, item, stored))
             elif item.is_balance:
                 balances.append(_balance_block(instrument, item, pairs.get(item.pk)))
+            elif item.is_open:  # typed answers (open_answers.py)
+                opens.extend(open_answers.phone_fields(item))
             else:
                 picked = picks.get(item.pk, set())
                 priorities.append(_choice_block(item, item.choices, item.max_choices, picked))
+        counted = [item for item in items if item.kind in COUNTED]
         themes.append(
             {
                 "theme": theme,
                 "statements": statements,
                 "priorities": priorities,
                 "balances": balances,
+                "opens": opens,
+                # Progress: "3 van 4" beside the title; phone.js counts on as taps are saved.
+                "done": sum(_is_answered(i.pk, i.kind, stored, picks, pairs) for i in counted),
+                "total": len(counted),
             }
         )
     return themes
+
+
+# What counts in a phone's progress: the questions with an answer to give ("weet ik niet" is one).
+# Open questions are optional words, not counted.
+COUNTED = (Item.Kind.STATEMENT, Item.Kind.PRIORITY, Item.Kind.BALANCE)
+SHOWN_ROUND = re.compile(r"scoring-([1-9][0-9]{0,17})")
+
+
+def _is_answered(item_id: int, kind: str, stored: dict, picks: dict, pairs: dict) -> bool:
+    if kind == Item.Kind.STATEMENT:
+        return item_id in stored
+    if kind == Item.Kind.BALANCE:
+        return item_id in pairs
+    return bool(picks.get(item_id))
+
+
+def _rounds_left_half_done(
+    participant: Participant, shown_key: str | None, stage_key: str
+) -> list[dict]:
+    """The rounds the phone showed (its stage key) that have closed since, where this participant
+    answered some but not all: told once, on the first stage after (the next one sends its own
+    key). Only their own counts, never anyone else's."""
+    if not shown_key or shown_key == stage_key or not shown_key.startswith("scoring-"):
+        return []
+    session = participant.session
+    structure = results.instrument_structure(session.instrument)
+    if shown_key == "scoring-all":
+        shown = {theme.id for theme in structure}
+    else:
+        match = SHOWN_ROUND.fullmatch(shown_key)
+        shown = {int(match.group(1))} if match else set()
+    closed = shown - set(lifecycle.open_themes(session, [theme.id for theme in structure]))
+    if not closed:
+        return []
+    stored = answers.answers_of(participant)
+    picks = answers.choices_of(participant)
+    pairs = answers.balances_of(participant)
+    counts = {}
+    for theme in structure:
+        counted = [item for item in theme.items if item.kind in COUNTED]
+        if theme.id not in closed or not counted:
+            continue
+        done = sum(_is_answered(i.id, i.kind, stored, picks, pairs) for i in counted)
+        if 0 < done < len(counted):
+            counts[theme.id] = (done, len(counted))
+    if not counts:
+        return []
+    return [
+        {
+            "theme": translation.localized(theme),
+            "done": counts[theme.pk][0],
+            "total": counts[theme.pk][1],
+        }
+        for theme in session.instrument.themes.filter(pk__in=counts)
+    ]
 
 
 def _statement(instrument, item: Item, stored: dict) -> dict:
@@ -316,6 +394,8 @@ def _choice_block(item: Item | None, options, maximum, picked: set[str]) -> dict
             {"key": key, "label": label, "checked": key in picked} for key, label in options
         ],
         "max": maximum,
+        # Options that ask for text ("Anders, namelijk:"): their own small forms.
+        "texts": open_answers.phone_fields(item) if item is not None else [],
     }
 
 
@@ -417,7 +497,7 @@ def _stored_choice_block(participant: Participant, item_id: int | None) -> dict 
     item = answers.priority_item(participant.session, item_id)
     if item is None:
         return None
-    return _choice_block(item, item.choices, item.max_choices, picked)
+    return _choice_block(item, translation.item_choices(item), item.max_choices, picked)
 
 
 def _parse_balance(data) -> tuple[int, str, str]:

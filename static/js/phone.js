@@ -16,8 +16,14 @@
 //    it would re-render the forms from what is stored and silently drop the tap. Once every
 //    tap is answered the stage is fetched again.
 // 4. The follow-up clock (#phone-clock) counts down between renders.
+// 5. Progress: "12 van 22 beantwoord" and each theme's "3 van 4" count on as taps are saved,
+//    without asking the server again. Every tap saves, so the forms' "Opslaan" buttons are
+//    hidden (html.phone-js in phone.css); without JavaScript they stay and post the form.
 (function () {
   "use strict";
+
+  // Taps save only through htmx: without it the buttons must stay.
+  if (window.htmx) document.documentElement.classList.add("phone-js");
 
   // htmx's default waits up to 64 s between tries after a long outage: a room would stare at a
   // frozen screen. At most 5 s, with jitter so a hundred phones do not come back at once.
@@ -188,6 +194,10 @@
     if (!p) return;
     p.inflight = Math.max(0, p.inflight - 1);
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    if (status >= 200 && status < 300) {
+      markSaved(form, config.reflectieSent);
+      form.classList.remove("is-unsaved");
+    }
     if (status >= 200 && status < 500) {
       // Stored ("opgeslagen"), or refused with the server's message: either way answered.
       if (p.values === config.reflectieSent) {
@@ -203,6 +213,7 @@
     var after = status === 503 ? parseInt(event.detail.xhr.getResponseHeader("Retry-After"), 10) : 0;
     if (after > 0) p.notBefore = Math.min(after * 1000, MAX_RETRY_MS);
     p.failed = true;
+    form.classList.add("is-unsaved");
     showUnsaved(key);
     if (!p.inflight) scheduleRetry(key);
   });
@@ -229,6 +240,47 @@
     if (Object.keys(pending).length === 0) return;
     event.detail.shouldSwap = false;
     stageHeld = true;
+  });
+
+  // 5. Progress ------------------------------------------------------------------------------
+
+  // A question counts once something is stored for it: a score or "weet ik niet", a pair (both
+  // scales), at least one pick. As rendered, what is checked is what is stored; after that a
+  // question changes only when a tap is saved (a tap still waiting does not count yet).
+  function answeredNow(form) {
+    var checked = form.querySelectorAll("input:checked").length;
+    return form.classList.contains("balance-form") ? checked >= 2 : checked >= 1;
+  }
+
+  function setText(node, text) {
+    if (node && node.textContent !== text) node.textContent = text; // unchanged: not re-announced
+  }
+
+  function countProgress() {
+    var all = 0;
+    document.querySelectorAll("#phone-main section.theme").forEach(function (section) {
+      var done = 0;
+      section.querySelectorAll(TAPS).forEach(function (form) {
+        if (form.dataset.answered === undefined) {
+          form.dataset.answered = answeredNow(form) ? "1" : "0";
+        }
+        if (form.dataset.answered === "1") done += 1;
+      });
+      all += done;
+      var theme = section.querySelector(".theme-progress .progress-done");
+      setText(theme, String(done));
+    });
+    setText(document.querySelector("#phone-progress .progress-done"), String(all));
+  }
+
+  function markSaved(form, sent) {
+    form.dataset.answered = sent ? "1" : "0"; // the values sent; none is an emptied vote
+    countProgress();
+  }
+
+  countProgress();
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (event.target && event.target.id === "phone-main") countProgress();
   });
 
   // 4. The follow-up clock ----------------------------------------------------------------------

@@ -338,14 +338,14 @@ def test_the_action_copies_the_newest_selected_version_once(admin_client, used_l
 
 def test_the_admin_refuses_a_priority_asking_more_choices_than_it_has(admin_client, instruments):
     praatplaat = instruments["praatplaat-regio"]
-    theme = praatplaat.themes.get(key="aandacht")
+    theme = praatplaat.themes.get(key="onderwerpen")
     data = form_data(admin_client.get(theme_url(theme)))
     data["items-0-max_choices"] = "9"
     response = admin_client.post(theme_url(theme), data)
     assert response.status_code == 200
     errors = response.context["inline_admin_formsets"][0].formset.errors[0]
     assert "max_choices" in errors
-    assert Item.objects.get(theme=theme).max_choices == 3
+    assert Item.objects.get(theme=theme, kind="priority").max_choices == 6
 
 
 def test_the_admin_refuses_a_statement_without_a_number(admin_client, lob):

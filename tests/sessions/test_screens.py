@@ -7,7 +7,13 @@ from django.urls import reverse
 
 from sessions import agreements, answers, charts, history, lifecycle, screens, tallies
 from sessions.models import Session
-from tests.builders import join_phones, make_scored_session, statements_of, valid_agreement
+from tests.builders import (
+    join_phones,
+    make_scored_session,
+    projector_item,
+    statements_of,
+    valid_agreement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -101,13 +107,12 @@ def test_the_projector_shows_no_distribution_until_revealed(all_at_once_session)
     for phone, value in zip(join_phones(all_at_once_session, 3), ["1", "3", "5"], strict=True):
         answers.answer(phone, item.pk, value)
     _v, fragments = screens.render_screen(all_at_once_session.pk, "projector")
-    assert "<svg" not in fragments[f"item-{item.pk}"]
-    assert "<strong>3</strong> van 3 beantwoord" in fragments[f"item-{item.pk}"]
+    assert "<svg" not in fragments["projector-content"]
 
     lifecycle.set_revealed(all_at_once_session, item.theme_id, True)
-    _v, fragments = screens.render_screen(all_at_once_session.pk, "projector")
-    assert "<svg" in fragments[f"item-{item.pk}"]
-    assert "grote verdeeldheid" in fragments[f"item-{item.pk}"]
+    card = projector_item(all_at_once_session, item)
+    assert "<svg" in card
+    assert "grote verdeeldheid" in card
 
 
 def test_the_projector_has_no_controls(all_at_once_session):
@@ -120,7 +125,8 @@ def test_socket_renders_use_the_address_remembered_from_the_page(all_at_once_ses
     lifecycle.set_phase(all_at_once_session, "lobby")
     screens.remember_page(all_at_once_session.pk, join_base="http://192.168.1.20:8000")
     _v, fragments = screens.render_screen(all_at_once_session.pk, "projector")
-    assert f"http://192.168.1.20:8000/j/{all_at_once_session.code}/" in fragments["projector-stage"]
+    lobby_page = fragments["projector-content"]
+    assert f"http://192.168.1.20:8000/j/{all_at_once_session.code}/" in lobby_page
 
 
 def test_the_dashboard_socket_speaks_the_facilitators_language_the_projector_the_sessions(
@@ -194,7 +200,7 @@ def test_the_screens_carry_the_clock_agreements_votes_and_look_back_fragments(al
     assert {"timer-panel", "agreements", "votes", "review-panel"} <= set(facilitator)
     assert 'id="timer"' in facilitator["timer-panel"]
     _v, projector = screens.render_screen(all_at_once_session.pk, "projector")
-    assert {"timer", "agreements", "votes", "review-panel"} <= set(projector)
+    assert {"timer", "projector-stage", "projector-content"} <= set(projector)
 
 
 def test_starting_the_clock_changes_the_clock_fragment_on_both_screens(all_at_once_session):
@@ -227,8 +233,8 @@ def test_adding_an_agreement_changes_only_the_agreements_fragment(all_at_once_se
     _v, proj_after = screens.render_screen(all_at_once_session.pk, "projector")
     assert changed(dash_before, dash_after) == {"agreements"}
     assert "Organiseren van een open dag" in dash_after["agreements"]
-    assert changed(proj_before, proj_after) == {"agreements"}
-    assert "Organiseren van een open dag" in proj_after["agreements"]
+    assert changed(proj_before, proj_after) == {"projector-content"}
+    assert "Organiseren van een open dag" in proj_after["projector-content"]
 
 
 def test_a_vote_changes_the_votes_fragment(all_at_once_session):
@@ -330,7 +336,8 @@ def test_kept_fragments_are_what_a_fresh_render_gives(all_at_once_session, lob, 
     monkeypatch.setattr(screens, "_kept", screens.OrderedDict())
     _v, fresh = screens.render_screen(all_at_once_session.pk, view)
     assert kept == fresh
-    assert "3,0" in kept[f"item-{items[0].pk}"]  # the mean of 1, 2, 4 and 5
+    shown = kept[f"item-{items[0].pk}" if view == "facilitator" else "projector-content"]
+    assert "3,0" in shown  # the mean of 1, 2, 4 and 5
 
 
 def test_a_tap_renders_only_the_statement_it_changed(all_at_once_session, lob, monkeypatch):
@@ -352,9 +359,9 @@ def test_a_tap_renders_only_the_statement_it_changed(all_at_once_session, lob, m
 
 def test_kept_fragments_are_per_language(all_at_once_session, lob):
     item = statements_of(lob)[0]
-    all_at_once_session.language = "en"
-    all_at_once_session.save(update_fields=["language"])
-    _v, english = screens.render_screen(all_at_once_session.pk, "projector")
-    Session.objects.filter(pk=all_at_once_session.pk).update(language="nl")
-    _v, dutch = screens.render_screen(all_at_once_session.pk, "projector")
+    # The projector renders its page whole; the dashboard keeps statements, in its language.
+    screens.remember_page(all_at_once_session.pk, join_base="", language="en")
+    _v, english = screens.render_screen(all_at_once_session.pk, "facilitator")
+    screens.remember_page(all_at_once_session.pk, join_base="", language="nl")
+    _v, dutch = screens.render_screen(all_at_once_session.pk, "facilitator")
     assert english[f"item-{item.pk}"] != dutch[f"item-{item.pk}"]
