@@ -6,7 +6,7 @@ loads its page and the static files a fresh phone fetches, holds its own receive
 moments spread over the run, waiting for one answer before it sends the next. A 503 is waited
 out (Retry-After) and the same tap sent again; so are other 5xx, dropped connections and
 time-outs, for at most `--tap-patience` seconds. One logged-in facilitator holds the screen's
-WebSocket.
+WebSocket, and the projector's, as in the room (its renders are part of the server's CPU).
 
 Phones join all at once before the taps start (`--join-seconds 0`, the default), or at random
 moments in the first `--join-seconds` of the run, each then spreading its taps over the rest.
@@ -339,6 +339,17 @@ async def measure(server: BenchServer, args) -> Result:
     )
     listener = asyncio.create_task(screen.listen(screen_ws))
     await asyncio.wait_for(screen.changed.wait(), timeout=15)
+    # The projector follows the same session: only its traffic is counted.
+    projector = Screen()
+    projector_ws = await ws_connect(
+        f"{server.ws_url}/ws/sessies/{live['session_id']}/projector/",
+        additional_headers={"Cookie": f"sessionid={session_cookie}"},
+        origin=server.base_url,
+        max_size=None,
+        open_timeout=30,
+    )
+    projector_listener = asyncio.create_task(projector.listen(projector_ws))
+    await asyncio.wait_for(projector.changed.wait(), timeout=15)
     snapshot = screen.snapshot or {}
     missing = [item for item in items if item not in snapshot]
     if missing:
@@ -421,7 +432,8 @@ async def measure(server: BenchServer, args) -> Result:
         await asyncio.gather(*(p.close() for p in phones), return_exceptions=True)
         await pool.close()
         await screen_ws.close()
-        await asyncio.gather(listener, return_exceptions=True)
+        await projector_ws.close()
+        await asyncio.gather(listener, projector_listener, return_exceptions=True)
 
     mark_shown(taps, screen)
     db = server.answer_rows(live["session_id"])
@@ -570,6 +582,11 @@ async def measure(server: BenchServer, args) -> Result:
         "Facilitator socket traffic",
         f"{screen.messages} messages, {screen.bytes / 1024:.0f} KiB "
         f"({screen.messages / max(settled - first_sent, 1e-9):.1f} messages/s)",
+    )
+    result.add(
+        "Projector socket traffic",
+        f"{projector.messages} messages, {projector.bytes / 1024:.0f} KiB "
+        f"({projector.messages / max(settled - first_sent, 1e-9):.1f} messages/s)",
     )
 
     requests = Counter()

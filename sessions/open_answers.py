@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from instruments import translation
 from instruments.models import Instrument, Item, item_label
 from reflectie.free_text import clean_text
 
@@ -87,17 +88,19 @@ class Askable:
 
 
 def askables(instrument: Instrument) -> dict[int, Askable]:
-    """{item id: Askable} of a version; kept, as a version in use is never edited."""
-    return _askables(instrument.pk, instrument.created_at)
+    """{item id: Askable} of a version, its texts in the active language; kept, as a version in
+    use is never edited."""
+    return _askables(instrument.pk, instrument.created_at, translation.language_of())
 
 
 @lru_cache(maxsize=64)
-def _askables(instrument_id: int, created_at) -> dict[int, Askable]:
+def _askables(instrument_id: int, created_at, language: str) -> dict[int, Askable]:
     found = {}
     items = Item.objects.filter(
         theme__instrument_id=instrument_id, kind__in=(Item.Kind.OPEN, Item.Kind.PRIORITY)
     ).select_related("theme")
-    for item in items.order_by("theme__position", "theme_id", "position", "pk"):
+    for stored in items.order_by("theme__position", "theme_id", "position", "pk"):
+        item = translation.localized(stored, language)
         options = tuple(
             (o["key"], o["label"]) for o in item.options if isinstance(o, dict) and o.get("text")
         )

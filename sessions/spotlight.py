@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
+from instruments import translation
 from instruments.models import Item, Theme, item_label
 
-from . import lifecycle
+from . import lifecycle, open_answers, results
 from .errors import Conflict, Invalid
 from .models import Session
 
@@ -97,8 +98,6 @@ def shown(session: Session, themes: list | None = None) -> Shown | None:
     """
     if not is_on(session):
         return None
-    from . import results
-
     kind, pk = session.spotlight["kind"], session.spotlight["id"]
     structure = results.instrument_structure(session.instrument)
     views = {t.id: t for t in themes or []}
@@ -115,8 +114,6 @@ def shown(session: Session, themes: list | None = None) -> Shown | None:
             label = item_label(theme.title, info.number, info.title)
             view = views.get(theme.id)
             if kind == "answers":
-                from . import open_answers
-
                 answers = open_answers.shown_by_item(session.pk).get(pk, [])
                 return Shown("answers", pk, label, info.text, theme=view, answers=answers)
             item = None
@@ -128,10 +125,23 @@ def shown(session: Session, themes: list | None = None) -> Shown | None:
     return None
 
 
+def key(session: Session) -> str:
+    """What is up, as a phone remembers it ("item:12"; "" for nothing): a phone whose key is
+    current keeps its spotlight as it is, half-typed answer included."""
+    return f"{session.spotlight['kind']}:{session.spotlight['id']}" if is_on(session) else ""
+
+
 def phone_context(session: Session) -> dict:
-    """For the phone's stage: the prompt or background in the spotlight (not answers: those
-    stay on the big screen)."""
+    """For the phone's stage: the prompt, background or question in the spotlight. Typed
+    answers stay on the big screen; an open question in the spotlight gets its text field on
+    the phone, unless its round is open (the stage has the field already)."""
     spot = shown(session)
-    if spot is None or spot.kind == "answers":
-        return {"spotlight": None}
-    return {"spotlight": spot}
+    context = {"spotlight": spot, "spotlight_key": key(session), "spotlight_fields": []}
+    if spot is None or spot.kind not in ("prompt", "answers"):
+        return context
+    item = Item.objects.select_related("theme").filter(pk=spot.id).first()
+    if item is not None and item.theme_id not in lifecycle.open_themes(session):
+        context["spotlight_fields"] = open_answers.phone_fields(translation.localized(item))
+    if spot.kind == "answers" and not context["spotlight_fields"]:
+        context["spotlight"] = None  # nothing for the phone to do with the answers
+    return context

@@ -179,6 +179,7 @@ def state(request: HttpRequest, code: str) -> HttpResponse:
     if shown_version is not None and request.GET.get("k") == key and session.phase in FORM_STAGES:
         context = {"phase_version": session.phase_version, "stage_key": key, "oob": True}
         context.update(spotlight_context(session))  # swapped in out of band too (_shown.html)
+        context["spotlight_changed"] = request.GET.get("s") != context["spotlight_key"]
         response = render(request, "sessions/phone/_shown.html", context)
         response["HX-Reswap"] = "none"
         return response

@@ -157,12 +157,51 @@ def test_a_phone_halfway_through_a_form_keeps_it_and_gets_the_prompt_out_of_band
     assert response["HX-Reswap"] == "none"  # the form stays as it is
     assert 'id="phone-spotlight"' in html and 'hx-swap-oob="true"' in html
     assert (inhoud.background_title or inhoud.title) in html
+    shown = f"background:{inhoud.pk}"
+    # Another change while the same spotlight is up: the phone keeps its spotlight as it is
+    # (a half-typed answer in it stays).
+    lifecycle.change(stored(session), phones=True)
+    response = client.get(
+        code_url("phone_state", session),
+        {"v": before.phase_version, "k": key, "s": shown},
+        **HTMX,
+    )
+    assert 'id="phone-shown"' in response.content.decode()
+    assert 'id="phone-spotlight"' not in response.content.decode()
     # Taken off: the same out-of-band element, now empty.
     spotlight.clear(stored(session))
     response = client.get(
-        code_url("phone_state", session), {"v": before.phase_version, "k": key}, **HTMX
+        code_url("phone_state", session),
+        {"v": before.phase_version, "k": key, "s": shown},
+        **HTMX,
     )
-    assert inhoud.background[:40] not in response.content.decode()
+    html = response.content.decode()
+    assert inhoud.background[:40] not in html
+    assert '<div id="phone-spotlight" class="phone-spotlight" hx-swap-oob="true"' in html
+
+
+def test_an_open_question_in_the_spotlight_can_be_answered_on_the_phone(client, praat):
+    """Outside its round (a conversation-only session has none), the spotlight asks it."""
+    session, instrument = praat
+    from sessions import participation
+    from sessions.models import OpenAnswer
+
+    _participant, token, _created = participation.join(session, None)
+    client.cookies[participation.cookie_name(session.code)] = token
+    question = Item.objects.get(theme__instrument=instrument, kind=Item.Kind.OPEN)
+    lifecycle.set_phase(session, "discussion")
+    spotlight.set(stored(session), "item", question.pk)
+    html = fragment(client.get(code_url("phone", session)).content.decode(), "phone-spotlight")
+    assert f'<form id="open-{question.pk}"' in html and "zonder je naam" in html
+    response = client.post(
+        code_url("phone_open_answer", session), {"item": question.pk, "text": "Samen sterker"}
+    )
+    assert response.status_code in (200, 302, 303)
+    assert list(OpenAnswer.objects.values_list("text", flat=True)) == ["Samen sterker"]
+    # In its own open round the stage has the field: the spotlight does not repeat it.
+    lifecycle.open_round(stored(session), question.theme_id)
+    html = client.get(code_url("phone", session)).content.decode()
+    assert html.count(f'<form id="open-{question.pk}"') == 1
 
 
 def test_the_dashboard_has_on_screen_buttons_and_the_preview_does_not(alice_client, praat):
@@ -178,3 +217,21 @@ def test_the_dashboard_has_on_screen_buttons_and_the_preview_does_not(alice_clie
     assert preview.status_code == 200
     assert "background" in preview.content.decode()
     assert "spot-button" not in preview.content.decode()
+
+
+def test_an_english_session_shows_the_spotlight_in_english(client, alice, instruments):
+    from sessions import participation
+
+    instrument = instruments["praatplaat-regio"]
+    session = lifecycle.create_session(
+        alice, instrument, title="Table", partnership_name="East", language="en"
+    )
+    _participant, token, _created = participation.join(session, None)
+    client.cookies[participation.cookie_name(session.code)] = token
+    prompt = reminder(instrument)
+    english = prompt.translations["en"]
+    spotlight.set(session, "item", prompt.pk)
+    phone = fragment(client.get(code_url("phone", session)).content.decode(), "phone-spotlight")
+    assert english["title"] in phone and english["text"][:40] in phone
+    assert prompt.text[:40] not in phone
+    assert english["text"][:40] in projector(session)["projector-content"]

@@ -525,3 +525,14 @@ def test_priority_questions_and_the_groups_vote_show_counts_from_three_people(
     assert "<strong>3</strong>" in votes
     html = alice_client.get(url).content.decode()
     assert "Gespreksvragen" in html  # the prompts of the reminders theme, for the facilitator
+
+
+def test_weet_ik_niet_is_not_counted_as_a_score_when_too_few_are_shown(alice_client, lobby_session):
+    """Five answered, three of them "weet ik niet": two scores are under the floor of three."""
+    lifecycle.set_phase(lobby_session, "scoring")
+    item = statements_of(lobby_session.instrument)[0]
+    score(lobby_session, item, ["1", "5", "dk", "dk", "dk"])
+    html = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).content.decode()
+    card = fragment(html, f"item-{item.pk}")
+    assert "5 van 5 beantwoord, van wie 3 weet ik niet — nog te weinig scores om te tonen" in card
+    assert "<svg" not in card
