@@ -1,7 +1,8 @@
 """Short typed answers: to an open question, or the text of an option such as "Anders".
 
-An answer is stored without its participant (models.OpenAnswer), so no screen, export or order
-of updates can tie it to a person. The facilitator hides an answer or merges it into another;
+An answer is stored without its participant (models.OpenAnswer), and screens get answers in
+threes, each three in the order of their text (``released``), so no screen, export or order of
+updates can tie one to a person. The facilitator hides an answer or merges it into another;
 what is left is "shown": on the projector when spotlighted, in the PDF and in the CSV.
 
 When a phone may answer (``submit``): the session is not closed, and either the item's theme is
@@ -32,6 +33,8 @@ MAX_LENGTH = 300
 # Answers one phone may send to one question (or option); counted in the cache only, so the
 # database never holds who sent what.
 MAX_PER_ITEM = 5
+# Answers reach the screens in groups of this many (released): the anonymity floor.
+RELEASE = 3
 COUNT_SECONDS = 60 * 60 * 12
 SPOTLIGHT_KINDS = ("item", "answers")
 
@@ -47,20 +50,43 @@ class ShownAnswer:
     count: int  # this answer and those merged into it
 
 
+def released(rows) -> tuple[list, dict[int, int]]:
+    """The rows screens may show, and per item how many wait.
+
+    ``rows`` start with (pk, item_id, option, text) in the order they came in. A live screen
+    must never change by one person's answer (someone watching the room sees who typed), so
+    answers to a question (or to one option's "namelijk") come out in threes: the first three
+    together, then the next three, and so on; one or two wait for more. Within each three they
+    are ordered by their text, not by who came first.
+    """
+    by_question: dict[tuple[int, str], list] = {}
+    for row in rows:
+        by_question.setdefault((row[1], row[2]), []).append(row)
+    out, waiting = [], {}
+    for (item_id, _option), group in by_question.items():
+        whole = len(group) - len(group) % RELEASE
+        for start in range(0, whole, RELEASE):
+            out += sorted(group[start : start + RELEASE], key=lambda r: (r[3].casefold(), r[0]))
+        if len(group) > whole:
+            waiting[item_id] = waiting.get(item_id, 0) + len(group) - whole
+    return out, waiting
+
+
 def shown_by_item(session_id: int) -> dict[int, list[ShownAnswer]]:
-    """Per item, its shown answers in the order they came in, merged ones counted in."""
-    rows = list(
-        OpenAnswer.objects.filter(session_id=session_id, hidden=False).values_list(
-            "pk", "item_id", "option", "text", "merged_into_id"
-        )
+    """Per item, its shown answers (released, not hidden, not merged into another), merged ones
+    counted in."""
+    rows, _waiting = released(
+        OpenAnswer.objects.filter(session_id=session_id)
+        .order_by("pk")
+        .values_list("pk", "item_id", "option", "text", "merged_into_id", "hidden")
     )
     merged: dict[int, int] = {}
-    for _pk, _item, _option, _text, into in rows:
-        if into is not None:
+    for _pk, _item, _option, _text, into, hidden in rows:
+        if into is not None and not hidden:
             merged[into] = merged.get(into, 0) + 1
     shown: dict[int, list[ShownAnswer]] = {}
-    for pk, item_id, option, text, into in rows:
-        if into is None:
+    for pk, item_id, option, text, into, hidden in rows:
+        if into is None and not hidden:
             shown.setdefault(item_id, []).append(ShownAnswer(text, option, 1 + merged.get(pk, 0)))
     return shown
 
@@ -280,13 +306,18 @@ class DashboardAnswer:
         return not self.hidden and self.merged_into is None
 
 
-def for_dashboard(session_id: int) -> dict[int, list[DashboardAnswer]]:
-    """Per item, every answer in the order they came in (hidden and merged ones too): what the
-    facilitator moderates. One query."""
-    rows = OpenAnswer.objects.filter(session_id=session_id).values_list(
-        "pk", "item_id", "text", "option", "hidden", "merged_into_id"
+def for_dashboard(session_id: int) -> tuple[dict[int, list[DashboardAnswer]], dict[int, int]]:
+    """Per item, every released answer (hidden and merged ones too): what the facilitator
+    moderates; and per item how many still wait (``released``). One query."""
+    rows, waiting = released(
+        OpenAnswer.objects.filter(session_id=session_id)
+        .order_by("pk")
+        .values_list("pk", "item_id", "option", "text", "hidden", "merged_into_id")
     )
-    answers = [DashboardAnswer(*row) for row in rows]
+    answers = [
+        DashboardAnswer(pk, item_id, text, option, hidden, into)
+        for pk, item_id, option, text, hidden, into in rows
+    ]
     by_id = {a.id: a for a in answers}
     by_item: dict[int, list[DashboardAnswer]] = {}
     for a in answers:
@@ -296,7 +327,7 @@ def for_dashboard(session_id: int) -> dict[int, list[DashboardAnswer]]:
             root.count += 0 if a.hidden else 1
             a.merged_into_text = root.text
         by_item.setdefault(a.item_id, []).append(a)
-    return by_item
+    return by_item, waiting
 
 
 @dataclass
@@ -305,6 +336,7 @@ class DashboardBlock:
 
     item: Askable
     answers: list[DashboardAnswer] = field(default_factory=list)
+    waiting: int = 0  # sent, but not yet three together (``released``)
 
     @property
     def fragment_id(self) -> str:
@@ -318,7 +350,7 @@ class DashboardBlock:
 def dashboard_blocks(session: Session) -> dict[int, list[DashboardBlock]]:
     """{theme id: [DashboardBlock]} for every question of the session that takes text, with its
     answers: the items come from the kept structure, the answers in one query."""
-    answers = for_dashboard(session.pk)
+    answers, waiting = for_dashboard(session.pk)
     blocks: dict[int, list[DashboardBlock]] = {}
     for item in askables(session.instrument).values():
         own = answers.get(item.id, [])
@@ -330,5 +362,7 @@ def dashboard_blocks(session: Session) -> dict[int, list[DashboardBlock]]:
                 for b in own
                 if b.id != a.id and b.merged_into is None and b.option == a.option
             ]
-        blocks.setdefault(item.theme_id, []).append(DashboardBlock(item, own))
+        blocks.setdefault(item.theme_id, []).append(
+            DashboardBlock(item, own, waiting.get(item.id, 0))
+        )
     return blocks

@@ -136,7 +136,8 @@ def talked(alice, praat):
                               merged_into=krimp)  # fmt: skip
     OpenAnswer.objects.create(session=session, item=topics, option="anders", text="Geheim",
                               hidden=True)  # fmt: skip
-    OpenAnswer.objects.create(session=session, item=question, text="=Samen sterker")
+    for text in ("=Samen sterker", "Banen", "Zorg"):  # screens show answers in threes
+        OpenAnswer.objects.create(session=session, item=question, text=text)
     ThemeNote.objects.create(session=session, theme=inhoud, text="Regel een\n\n- punt twee")
     ThemeNote.objects.create(
         session=session, theme=praat.themes.get(key="reminders"), text="Vraag door."
@@ -176,7 +177,7 @@ def test_the_csv_has_the_shown_open_answers_and_never_a_hidden_one(talked):
         shown
     )
     assert ["Inhoud", "Wat willen we bereiken?", "", "'=Samen sterker", "1"] in shown
-    assert len(shown) == 3
+    assert len(shown) == 5
 
 
 def test_the_csv_has_the_notes_per_theme(talked):

@@ -106,7 +106,8 @@ def test_a_question_outside_the_open_round_is_refused_until_it_is_spotlighted(ro
     room["phone"].session = stored(session)
     with pytest.raises(NotAllowed):
         open_answers.submit(room["phone"], later.pk, "Achtergrond")
-    assert texts(session, later) == [("Via answers", 1), ("Via item", 1)]
+    stored_texts = OpenAnswer.objects.filter(item=later).values_list("text", flat=True)
+    assert sorted(stored_texts) == ["Via answers", "Via item"]
 
 
 def test_the_discussion_phase_takes_no_answers_but_a_spotlighted_question(room):
@@ -118,7 +119,7 @@ def test_the_discussion_phase_takes_no_answers_but_a_spotlighted_question(room):
     lifecycle.change(stored(session), spotlight={"kind": "answers", "id": ask.pk})
     room["phone"].session = stored(session)
     open_answers.submit(room["phone"], ask.pk, "Op verzoek")
-    assert texts(session, ask) == [("Op verzoek", 1)]
+    assert list(OpenAnswer.objects.values_list("text", flat=True)) == ["Op verzoek"]
 
 
 def test_a_closed_session_takes_no_answers_even_when_spotlighted(room):
@@ -165,28 +166,46 @@ def three(room) -> list[OpenAnswer]:
     ]
 
 
+def test_answers_reach_the_screens_in_threes_ordered_by_their_text(room):
+    """One person's answer never changes a screen on its own (someone watching sees who typed)."""
+    session, ask = room["session"], room["ask"]
+    open_answers.submit(room["phone"], ask.pk, "Zorg")
+    open_answers.submit(room["phone"], ask.pk, "Banen")
+    assert texts(session, ask) == []
+    assert open_answers.for_dashboard(session.pk) == ({}, {ask.pk: 2})
+    open_answers.submit(room["phone"], ask.pk, "Stages")
+    assert texts(session, ask) == [("Banen", 1), ("Stages", 1), ("Zorg", 1)]
+    open_answers.submit(room["phone"], ask.pk, "Aardig")  # waits for two more
+    assert texts(session, ask) == [("Banen", 1), ("Stages", 1), ("Zorg", 1)]
+    blocks = open_answers.dashboard_blocks(stored(session))[ask.theme_id]
+    assert [(b.item.id, b.waiting, len(b.answers)) for b in blocks][0] == (ask.pk, 1, 3)
+    # Each option's "namelijk" counts on its own.
+    open_answers.submit(room["phone"], room["pick"].pk, "Cultuur", option="anders")
+    assert room["pick"].pk not in open_answers.shown_by_item(session.pk)
+
+
 def test_a_hidden_answer_is_not_shown_until_shown_again(room, told):
     stages, more, nonsense = three(room)
     session = stored(room["session"])
     told.clear()
     open_answers.hide(session, nonsense.pk, True)
     assert told == [(session.pk, False)]
-    assert texts(session, room["ask"]) == [("Stages", 1), ("Meer stages", 1)]
+    assert texts(session, room["ask"]) == [("Meer stages", 1), ("Stages", 1)]
     open_answers.hide(session, str(nonsense.pk), False)
-    assert texts(session, room["ask"]) == [("Stages", 1), ("Meer stages", 1), ("Onzin", 1)]
+    assert texts(session, room["ask"]) == [("Meer stages", 1), ("Onzin", 1), ("Stages", 1)]
 
 
 def test_a_merged_answer_counts_toward_its_target(room):
     stages, more, nonsense = three(room)
     session = stored(room["session"])
     open_answers.merge(session, more.pk, stages.pk)
-    assert texts(session, room["ask"]) == [("Stages", 2), ("Onzin", 1)]
+    assert texts(session, room["ask"]) == [("Onzin", 1), ("Stages", 2)]
     # Hidden answers are not counted in a group.
     open_answers.hide(session, more.pk, True)
-    assert texts(session, room["ask"]) == [("Stages", 1), ("Onzin", 1)]
+    assert texts(session, room["ask"]) == [("Onzin", 1), ("Stages", 1)]
     open_answers.hide(session, more.pk, False)
     open_answers.unmerge(session, more.pk)
-    assert texts(session, room["ask"]) == [("Stages", 1), ("Meer stages", 1), ("Onzin", 1)]
+    assert texts(session, room["ask"]) == [("Meer stages", 1), ("Onzin", 1), ("Stages", 1)]
 
 
 def test_merging_a_group_moves_its_members_along(room):
@@ -246,13 +265,14 @@ def test_the_dashboard_lists_every_answer_with_its_state_in_one_query(
     open_answers.merge(session, more.pk, stages.pk)
     open_answers.hide(session, nonsense.pk, True)
     with django_assert_num_queries(1):
-        listed = open_answers.for_dashboard(session.pk)
+        listed, waiting = open_answers.for_dashboard(session.pk)
     rows = [(a.text, a.hidden, a.merged_into, a.merged, a.count) for a in listed[room["ask"].pk]]
     assert rows == [
-        ("Stages", False, None, 1, 2),
         ("Meer stages", False, stages.pk, 0, 1),
         ("Onzin", True, None, 0, 1),
+        ("Stages", False, None, 1, 2),
     ]
+    assert waiting == {}
 
 
 def test_dashboard_blocks_offer_merging_into_other_roots_of_the_same_option(room):
@@ -265,7 +285,7 @@ def test_dashboard_blocks_offer_merging_into_other_roots_of_the_same_option(room
     assert blocks[room["later"].theme_id][0].item.id == room["later"].pk
     answers = {a.text: a for a in theme_blocks[0].answers}
     assert answers["Stages"].targets == [(nonsense.pk, "Onzin")]
-    assert answers["Meer stages"].targets == [(stages.pk, "Stages"), (nonsense.pk, "Onzin")]
+    assert answers["Meer stages"].targets == [(nonsense.pk, "Onzin"), (stages.pk, "Stages")]
     assert theme_blocks[1].item.text_options == (("anders", "Anders"),)
 
 

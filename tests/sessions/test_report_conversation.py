@@ -165,9 +165,8 @@ def conversation(alice, praat):
     )
     OpenAnswer.objects.create(session=session, item=question, text="Een eigen regiofonds")
     OpenAnswer.objects.create(session=session, item=question, text="Jan is lui", hidden=True)
-    OpenAnswer.objects.create(
-        session=session, item=topics, option="anders", text="Krimp in de kern"
-    )
+    for text in ("Krimp in de kern", "Cultuur", "Sport"):  # screens show answers in threes
+        OpenAnswer.objects.create(session=session, item=topics, option="anders", text=text)
     ThemeNote.objects.create(
         session=session,
         theme=inhoud,

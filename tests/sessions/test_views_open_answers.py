@@ -12,7 +12,8 @@ from tests.builders import HTMX, code_url, fragment, stored
 pytestmark = pytest.mark.django_db
 
 NOTICE = (
-    "De gespreksleider ziet je antwoord, zonder je naam. Het kan op het grote scherm en in het "
+    "De gespreksleider ziet je antwoord zonder je naam, samen met minstens twee andere. Het kan "
+    "op het grote scherm en in het "
     "verslag komen."
 )
 OPTIONS = [{"key": "werk", "label": "Werk"}, {"key": "anders", "label": "Anders", "text": True}]
@@ -242,7 +243,14 @@ def test_the_dashboard_fragment_shows_a_new_answer_after_it_is_sent(client, room
     send(client, session, {"item": ask.pk, "text": "Meer stages"}, **HTMX)
     _version, after = screens.render_screen(session.pk, "facilitator")
     block = after[f"open-answers-{ask.pk}"]
+    assert "Meer stages" not in block  # one answer waits for two more
+    assert "1 antwoord wacht tot er drie samen zijn" in block
+    send(client, session, {"item": ask.pk, "text": "Banen"}, **HTMX)
+    send(client, session, {"item": ask.pk, "text": "Zorg"}, **HTMX)
+    _version, after = screens.render_screen(session.pk, "facilitator")
+    block = after[f"open-answers-{ask.pk}"]
     assert '<span class="answer-text">Meer stages</span>' in block
+    assert "wacht" not in block
     assert "Verbergen" in block
     assert "Nog geen antwoorden." not in block
 
