@@ -328,28 +328,25 @@ async def measure(server: BenchServer, args) -> Result:
     tally = Tally()
 
     # The facilitator's screen first, so it sees everything from its snapshot on.
-    screen = Screen()
     session_cookie = await login(pool, live["username"], live["password"])
-    screen_ws = await ws_connect(
-        f"{server.ws_url}/ws/sessies/{live['session_id']}/facilitator/",
-        additional_headers={"Cookie": f"sessionid={session_cookie}"},
-        origin=server.base_url,
-        max_size=None,
-        open_timeout=30,
-    )
-    listener = asyncio.create_task(screen.listen(screen_ws))
-    await asyncio.wait_for(screen.changed.wait(), timeout=15)
+
+    async def follow(view: str):
+        """A logged-in screen of this session: (its record, socket, listening task)."""
+        shown = Screen()
+        ws = await ws_connect(
+            f"{server.ws_url}/ws/sessies/{live['session_id']}/{view}/",
+            additional_headers={"Cookie": f"sessionid={session_cookie}"},
+            origin=server.base_url,
+            max_size=None,
+            open_timeout=30,
+        )
+        task = asyncio.create_task(shown.listen(ws))
+        await asyncio.wait_for(shown.changed.wait(), timeout=15)
+        return shown, ws, task
+
+    screen, screen_ws, listener = await follow("facilitator")
     # The projector follows the same session: only its traffic is counted.
-    projector = Screen()
-    projector_ws = await ws_connect(
-        f"{server.ws_url}/ws/sessies/{live['session_id']}/projector/",
-        additional_headers={"Cookie": f"sessionid={session_cookie}"},
-        origin=server.base_url,
-        max_size=None,
-        open_timeout=30,
-    )
-    projector_listener = asyncio.create_task(projector.listen(projector_ws))
-    await asyncio.wait_for(projector.changed.wait(), timeout=15)
+    projector, projector_ws, projector_listener = await follow("projector")
     snapshot = screen.snapshot or {}
     missing = [item for item in items if item not in snapshot]
     if missing:

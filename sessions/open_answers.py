@@ -240,15 +240,21 @@ def _not_closed(session: Session) -> None:
         raise NotAllowed(_("Deze sessie is afgesloten."))
 
 
-def hide(session: Session, answer_id, hidden: bool) -> OpenAnswer:
-    """Hide an answer from the projector, the PDF and the CSV, or show it again."""
+def _update(session: Session, answer_id, **fields) -> OpenAnswer:
+    """Change one answer of this open session; the screens follow."""
     _not_closed(session)
     answer = _answer(session, answer_id)
     with transaction.atomic():
-        OpenAnswer.objects.filter(pk=answer.pk).update(hidden=hidden)
+        OpenAnswer.objects.filter(pk=answer.pk).update(**fields)
         lifecycle.touch(session.pk)
-    answer.hidden = hidden
+    for name, value in fields.items():
+        setattr(answer, name, value)
     return answer
+
+
+def hide(session: Session, answer_id, hidden: bool) -> OpenAnswer:
+    """Hide an answer from the projector, the PDF and the CSV, or show it again."""
+    return _update(session, answer_id, hidden=hidden)
 
 
 def merge(session: Session, answer_id, into_id) -> OpenAnswer:
@@ -277,13 +283,7 @@ def merge(session: Session, answer_id, into_id) -> OpenAnswer:
 
 def unmerge(session: Session, answer_id) -> OpenAnswer:
     """Take an answer out of the group it was merged into: shown on its own again."""
-    _not_closed(session)
-    answer = _answer(session, answer_id)
-    with transaction.atomic():
-        OpenAnswer.objects.filter(pk=answer.pk).update(merged_into=None)
-        lifecycle.touch(session.pk)
-    answer.merged_into_id = None
-    return answer
+    return _update(session, answer_id, merged_into=None)
 
 
 @dataclass
