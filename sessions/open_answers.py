@@ -72,14 +72,17 @@ def released(rows) -> tuple[list, dict[int, int]]:
     return out, waiting
 
 
-def shown_by_item(session_id: int) -> dict[int, list[ShownAnswer]]:
+def shown_by_item(session_id: int, *, upto: int | None = None) -> dict[int, list[ShownAnswer]]:
     """Per item, its shown answers (released, not hidden, not merged into another), merged ones
-    counted in."""
+    counted in. ``upto``: only answers up to that id, those the facilitator put on the projector
+    (``latest_released``): one that arrives later waits for the facilitator to look first."""
     rows, _waiting = released(
         OpenAnswer.objects.filter(session_id=session_id)
         .order_by("pk")
         .values_list("pk", "item_id", "option", "text", "merged_into_id", "hidden")
     )
+    if upto is not None:
+        rows = [row for row in rows if row[0] <= upto]
     merged: dict[int, int] = {}
     for _pk, _item, _option, _text, into, hidden in rows:
         if into is not None and not hidden:
@@ -89,6 +92,16 @@ def shown_by_item(session_id: int) -> dict[int, list[ShownAnswer]]:
         if into is None and not hidden:
             shown.setdefault(item_id, []).append(ShownAnswer(text, option, 1 + merged.get(pk, 0)))
     return shown
+
+
+def latest_released(session_id: int, item_id: int) -> int:
+    """The id of the newest answer to this item that screens may show (0 when none is)."""
+    rows, _waiting = released(
+        OpenAnswer.objects.filter(session_id=session_id, item_id=item_id)
+        .order_by("pk")
+        .values_list("pk", "item_id", "option", "text")
+    )
+    return max((row[0] for row in rows), default=0)
 
 
 # What can be answered in words -----------------------------------------------------------------
@@ -345,6 +358,11 @@ class DashboardBlock:
     @property
     def shown_count(self) -> int:
         return sum(a.count for a in self.answers if a.shown)
+
+    def newer_than(self, upto) -> int:
+        """Answers (not hidden) released after ``upto``: not yet on the projector."""
+        upto = upto if isinstance(upto, int) else 0
+        return sum(1 for a in self.answers if a.id > upto and not a.hidden)
 
 
 def dashboard_blocks(session: Session) -> dict[int, list[DashboardBlock]]:

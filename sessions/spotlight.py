@@ -58,7 +58,11 @@ def set(session: Session, kind: str, raw_id) -> Session:  # noqa: A001 - the mod
         message = _("Van deze vraag zijn er geen antwoorden om te tonen.")
     if not found:
         raise Invalid(message)
-    return lifecycle.change(session, phones=True, spotlight={"kind": kind, "id": pk})
+    spot = {"kind": kind, "id": pk}
+    if kind == "answers":
+        # The answers as the facilitator has seen them: later ones go up when they press again.
+        spot["upto"] = open_answers.latest_released(session.pk, pk)
+    return lifecycle.change(session, phones=True, spotlight=spot)
 
 
 def clear(session: Session) -> Session:
@@ -88,6 +92,7 @@ class Shown:
     item: object | None = None  # the item's screens.ItemView, when its result may be shown
     answers: list | None = None
     answer_templates: tuple = ANSWER_TEMPLATES
+    upto: int | None = None  # answers: the newest one put up (open_answers.latest_released)
 
 
 def shown(session: Session, themes: list | None = None) -> Shown | None:
@@ -114,8 +119,10 @@ def shown(session: Session, themes: list | None = None) -> Shown | None:
             label = item_label(theme.title, info.number, info.title)
             view = views.get(theme.id)
             if kind == "answers":
-                answers = open_answers.shown_by_item(session.pk).get(pk, [])
-                return Shown("answers", pk, label, info.text, theme=view, answers=answers)
+                upto = session.spotlight.get("upto")
+                upto = upto if isinstance(upto, int) else None
+                answers = open_answers.shown_by_item(session.pk, upto=upto).get(pk, [])
+                return Shown("answers", pk, label, info.text, view, answers=answers, upto=upto)
             item = None
             if view is not None and view.revealed:
                 item = next((i for i in view.items if i.id == pk), None)

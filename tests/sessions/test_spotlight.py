@@ -73,6 +73,43 @@ def test_answers_show_the_shown_answers_of_an_open_or_priority_question(praat):
     assert question.text[:40] in html
 
 
+def test_answers_that_arrive_later_wait_for_the_facilitator_before_they_go_up(praat):
+    """The projector shows the answers as they were when put up; newer ones are on the dashboard
+    first (the facilitator may hide one), and go up when the facilitator presses again."""
+    from sessions import open_answers
+    from sessions.models import OpenAnswer
+
+    session, instrument = praat
+    question = Item.objects.get(theme__instrument=instrument, kind=Item.Kind.OPEN)
+    first = [
+        OpenAnswer.objects.create(session=session, item=question, text=text)
+        for text in ("Banen", "Stages", "Zorg")
+    ]
+    spotlight.set(session, "answers", question.pk)
+    assert stored(session).spotlight["upto"] == first[-1].pk
+    for text in ("Aardig", "Grof woord", "Sport"):
+        OpenAnswer.objects.create(session=session, item=question, text=text)
+    html = projector(stored(session))["projector-content"]
+    assert "Stages" in html and "Sport" not in html and "Grof woord" not in html
+    dashboard = screens.render_screen(session.pk, "facilitator")[1]
+    block = dashboard[f"open-answers-{question.pk}"]
+    assert "3 nieuwe antwoorden staan nog niet op het scherm." in block
+    assert "Bijwerken op het scherm" in block
+    # The facilitator hides the rude one, then puts the rest up.
+    rude = OpenAnswer.objects.get(text="Grof woord")
+    open_answers.hide(stored(session), rude.pk, True)
+    block = screens.render_screen(session.pk, "facilitator")[1][f"open-answers-{question.pk}"]
+    assert "2 nieuwe antwoorden staan nog niet op het scherm." in block
+    spotlight.set(stored(session), "answers", question.pk)
+    html = projector(stored(session))["projector-content"]
+    assert "Sport" in html and "Aardig" in html and "Grof woord" not in html
+    block = screens.render_screen(session.pk, "facilitator")[1][f"open-answers-{question.pk}"]
+    assert "nog niet op het scherm" not in block
+    # Hiding one that is up takes it down at once.
+    open_answers.hide(stored(session), first[1].pk, True)
+    assert "Stages" not in projector(stored(session))["projector-content"]
+
+
 @pytest.mark.parametrize("kind", ["item", "background", "answers"])
 def test_something_of_another_instrument_is_refused_with_nothing_stored(
     alice_client, praat, lob, kind

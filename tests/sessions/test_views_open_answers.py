@@ -316,7 +316,7 @@ def test_the_dashboard_button_puts_the_answers_on_the_screen(alice_client, room)
     assert f'<input type="hidden" name="id" value="{ask.pk}">' in block
     response = alice_client.post(url, {"kind": "answers", "id": ask.pk}, **HTMX)
     assert response.status_code == 200
-    assert stored(session).spotlight == {"kind": "answers", "id": ask.pk}
+    assert stored(session).spotlight == {"kind": "answers", "id": ask.pk, "upto": 0}
     html = alice_client.get(reverse("session_dashboard", args=[session.pk])).text
     assert "Staat op het scherm" in fragment(html, f"open-answers-{ask.pk}")
 
