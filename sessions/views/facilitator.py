@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
+from instruments import translation as instrument_texts
 from instruments.models import Instrument
 from reflectie.free_text import FreeTextField
 from reflectie.netinfo import join_base_url
@@ -83,6 +84,8 @@ class NewSessionForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["instrument"].queryset = Instrument.objects.latest_versions()
+        # Named in the facilitator's language where the instrument carries a translation.
+        self.fields["instrument"].label_from_instance = lambda i: instrument_texts.own(i, "name")
 
     def clean_language(self) -> str:
         return self.cleaned_data.get("language") or settings.LANGUAGE_CODE

@@ -144,7 +144,8 @@ def session_page(request: HttpRequest, code: str) -> HttpResponse:
     if code != session.code:
         return redirect("phone", code=session.code)
     speak_session_language(request, session)
-    context = _stage_context(participant)
+    # The refresh link without JavaScript says which round it showed (k), as the poll does.
+    context = _stage_context(participant, shown_key=request.GET.get("k", "")[:40])
     return render(request, "sessions/phone/page.html", context)
 
 

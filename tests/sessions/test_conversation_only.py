@@ -106,6 +106,9 @@ def test_the_dashboard_hides_the_round_buttons_and_shows_a_chip(alice_client, ta
     text = alice_client.get(reverse("session_dashboard", args=[talk.pk])).text
     assert 'id="conversation-only"' in text and "alleen gesprek" in text
     assert "Open deze ronde" not in text
+    # Nothing about scoring: no scoring mode, no "hebben het thema ingevuld".
+    assert 'id="mode-all"' not in text
+    assert "hebben het thema ingevuld" not in text
     # Showing a theme on the projector stays.
     assert f'id="reveal-{lob.themes.first().pk}"' in text
 
@@ -113,4 +116,5 @@ def test_the_dashboard_hides_the_round_buttons_and_shows_a_chip(alice_client, ta
 def test_a_scoring_session_keeps_its_round_buttons(alice_client, lobby_session):
     text = alice_client.get(reverse("session_dashboard", args=[lobby_session.pk])).text
     assert "Open deze ronde" in text
+    assert 'id="mode-all"' in text and "hebben het thema ingevuld" in text
     assert 'id="conversation-only"' not in text

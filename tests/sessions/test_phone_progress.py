@@ -175,6 +175,21 @@ def test_a_half_done_phone_is_told_its_round_closed_once(client, phone, scoring_
     assert 'id="round-closed"' not in later.text
 
 
+def test_a_phone_without_javascript_is_told_after_its_refresh_link(
+    client, phone, scoring_session, lob
+):
+    visie, relatie = scored_themes(lob)[:2]
+    answer_some(phone, theme_statements(visie)[:2])
+    page = client.get(code_url("phone", scoring_session)).text
+    link = f'{code_url("phone", scoring_session)}?k=scoring-{visie.pk}'
+    assert f'href="{link}"' in page
+    lifecycle.open_round(scoring_session, relatie.pk)
+    notice = fragment(client.get(link).text, "round-closed")
+    assert f"De ronde over {visie.title} is gesloten. Je had er 2 van de 4" in notice
+    # A plain reload says nothing (it does not say what the phone showed).
+    assert 'id="round-closed"' not in client.get(code_url("phone", scoring_session)).text
+
+
 def test_a_phone_that_finished_or_never_started_is_not_told(client, phone, scoring_session, lob):
     visie = scored_themes(lob)[0]
     answer_some(phone, theme_statements(visie))

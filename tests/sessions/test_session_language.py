@@ -234,3 +234,14 @@ def test_the_dutch_report_keeps_the_dutch_texts(alice, small):
     html = report.render_html(session)
     assert "Klein instrument" in html and "Relatie" in html
     assert "Small instrument" not in html
+
+
+def test_the_new_session_form_names_instruments_in_the_facilitators_language(
+    alice_client, instruments
+):
+    lob = instruments["lob-regio"]
+    english = lob.translations["en"]["name"]
+    dutch = alice_client.get(reverse("session_new")).text
+    assert lob.name in dutch and english not in dutch
+    alice_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert english in alice_client.get(reverse("session_new"), HTTP_ACCEPT_LANGUAGE="en").text
