@@ -181,7 +181,7 @@ def test_a_phone_without_javascript_is_told_after_its_refresh_link(
     visie, relatie = scored_themes(lob)[:2]
     answer_some(phone, theme_statements(visie)[:2])
     page = client.get(code_url("phone", scoring_session)).text
-    link = f'{code_url("phone", scoring_session)}?k=scoring-{visie.pk}'
+    link = f"{code_url('phone', scoring_session)}?k=scoring-{visie.pk}"
     assert f'href="{link}"' in page
     lifecycle.open_round(scoring_session, relatie.pk)
     notice = fragment(client.get(link).text, "round-closed")
