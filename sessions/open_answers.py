@@ -140,9 +140,7 @@ def _askables(instrument_id: int, created_at, language: str) -> dict[int, Askabl
     ).select_related("theme")
     for stored in items.order_by("theme__position", "theme_id", "position", "pk"):
         item = translation.localized(stored, language)
-        options = tuple(
-            (o["key"], o["label"]) for o in item.options if isinstance(o, dict) and o.get("text")
-        )
+        options = tuple(text_options(item))
         if item.kind == Item.Kind.OPEN or options:
             found[item.pk] = Askable(
                 id=item.pk,
@@ -162,7 +160,12 @@ def answerable(session: Session, item: Askable) -> bool:
     spot = session.spotlight or {}
     if spot.get("kind") in SPOTLIGHT_KINDS and spot.get("id") == item.id:
         return True
-    return item.theme_id in lifecycle.open_themes(session)
+    return is_open_for_phones(session, item)
+
+
+def is_open_for_phones(session: Session, item: Askable) -> bool:
+    """Its theme's round is open (no query: the theme is the one asked about)."""
+    return item.theme_id in lifecycle.open_themes(session, [item.theme_id])
 
 
 # Phones ------------------------------------------------------------------------------------------
@@ -188,11 +191,12 @@ def phone_fields(item: Item) -> list[PhoneField]:
         return [PhoneField(item)]
     if item.kind != Item.Kind.PRIORITY:
         return []
-    return [
-        PhoneField(item, o["key"], o["label"])
-        for o in item.options
-        if isinstance(o, dict) and o.get("text")
-    ]
+    return [PhoneField(item, key, label) for key, label in text_options(item)]
+
+
+def text_options(item: Item) -> list[tuple[str, str]]:
+    """(key, label) of a priority item's options that ask for text ("Anders, namelijk")."""
+    return [(o["key"], o["label"]) for o in item.options if isinstance(o, dict) and o.get("text")]
 
 
 def _count_key(participant_id: int, item_id: int, option: str) -> str:

@@ -146,8 +146,10 @@ def phone_context(session: Session) -> dict:
     context = {"spotlight": spot, "spotlight_key": key(session), "spotlight_fields": []}
     if spot is None or spot.kind not in ("prompt", "answers"):
         return context
-    item = Item.objects.select_related("theme").filter(pk=spot.id).first()
-    if item is not None and item.theme_id not in lifecycle.open_themes(session):
+    # The kept list of questions that take text: a plain prompt costs no query.
+    askable = open_answers.askables(session.instrument).get(spot.id)
+    if askable is not None and not open_answers.is_open_for_phones(session, askable):
+        item = Item.objects.get(pk=spot.id)
         context["spotlight_fields"] = open_answers.phone_fields(translation.localized(item))
     if spot.kind == "answers" and not context["spotlight_fields"]:
         context["spotlight"] = None  # nothing for the phone to do with the answers

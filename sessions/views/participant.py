@@ -323,24 +323,16 @@ def _rounds_left_half_done(
     stored = answers.answers_of(participant)
     picks = answers.choices_of(participant)
     pairs = answers.balances_of(participant)
-    counts = {}
+    told = []
+    # The structure's titles are in the active language: the phone's (speak_session_language).
     for theme in structure:
         counted = [item for item in theme.items if item.kind in COUNTED]
         if theme.id not in closed or not counted:
             continue
         done = sum(_is_answered(i.id, i.kind, stored, picks, pairs) for i in counted)
         if 0 < done < len(counted):
-            counts[theme.id] = (done, len(counted))
-    if not counts:
-        return []
-    return [
-        {
-            "theme": translation.localized(theme),
-            "done": counts[theme.pk][0],
-            "total": counts[theme.pk][1],
-        }
-        for theme in session.instrument.themes.filter(pk__in=counts)
-    ]
+            told.append({"theme": theme, "done": done, "total": len(counted)})
+    return told
 
 
 def _statement(instrument, item: Item, stored: dict) -> dict:
