@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from instruments.models import Item, item_label
 
 from . import stats as calc
+from .errors import Invalid
 from .models import Session
 
 Phase = Session.Phase
@@ -275,8 +276,6 @@ def current(session: Session, ctx: dict) -> Current:
 
 def step(session: Session, ctx: dict, raw: str) -> int:
     """The page index a control asks for: "next", "prev" or a page number (1-based)."""
-    from .errors import Invalid
-
     count = len(build(session, ctx))
     now = min(session.projector_page, count - 1)
     if raw == "next":
